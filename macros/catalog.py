@@ -1,0 +1,182 @@
+"""The action catalog: versions, commit SHAs, inputs and outputs of every action we know.
+
+It is read from data/catalog.yml; nothing else in the project names a version.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from ruamel.yaml import YAML
+
+SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+SHORT_SHA_RE = re.compile(r"^[0-9a-f]{7,39}$")
+VERSION_RE = re.compile(r"^v(\d+)(?:\.(\d+))?(?:\.(\d+))?$")
+
+
+def _version_tuple(tag: str) -> tuple[int, int, int] | None:
+    match = VERSION_RE.match(tag)
+    if not match:
+        return None
+    return tuple(int(part or 0) for part in match.groups())  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    name: str
+    required: bool
+    default: str | None
+
+
+@dataclass(frozen=True)
+class CatalogAction:
+    action: str  # owner/repo[/path]
+    current_major: str
+    newest_tag: str
+    sha: str
+    tag_date: str
+    as_of: str
+    moving_major_tag: bool
+    runtime: str
+    description: str
+    older_majors: dict
+    inputs: dict  # name -> ActionInput
+    outputs: tuple
+
+    @property
+    def tag_ref(self) -> str:
+        """The readable ref snippets use: the moving major, or the full version where none exists."""
+        return self.current_major if self.moving_major_tag else self.newest_tag
+
+    def pinned(self) -> str:
+        return f"{self.sha} # {self.newest_tag}"
+
+    def major_of(self, ref: str) -> int | None:
+        version = _version_tuple(ref)
+        return version[0] if version else None
+
+    @property
+    def current_major_number(self) -> int:
+        return int(self.current_major.lstrip("v"))
+
+    def known_majors(self) -> dict[str, str | None]:
+        majors = dict(self.older_majors)
+        majors[self.current_major] = self.runtime
+        return majors
+
+
+@dataclass(frozen=True)
+class RefInfo:
+    """What the catalog can tell about `uses: action@ref`."""
+
+    kind: str  # major | release | sha | short-sha | other
+    exists: bool | None  # None: cannot be told from the catalog
+    major: int | None
+    version: str | None  # the tag the ref stands for, where known
+    why: str = ""
+
+
+class Catalog:
+    def __init__(self, actions: list[CatalogAction], digest: str):
+        self.actions = {a.action.lower(): a for a in actions}
+        self.digest = digest  # part of every cache key: findings depend on it
+
+    def __iter__(self):
+        return iter(self.actions.values())
+
+    def get(self, action: str) -> CatalogAction | None:
+        return self.actions.get(action.lower())
+
+    @property
+    def as_of(self) -> str:
+        return max(a.as_of for a in self)
+
+    def classify(self, entry: CatalogAction, ref: str) -> RefInfo:
+        if SHA_RE.match(ref):
+            if ref == entry.sha:
+                return RefInfo("sha", True, entry.current_major_number, entry.newest_tag)
+            return RefInfo("sha", None, None, None)
+        if SHORT_SHA_RE.match(ref) and not VERSION_RE.match(ref):
+            return RefInfo("short-sha", None, None, None)
+        version = _version_tuple(ref)
+        if version is None:
+            return RefInfo("other", None, None, None)
+        major = version[0]
+        majors = entry.known_majors()
+        tag = f"v{major}"
+        is_major_only = ref == tag
+        if tag not in majors:
+            newest = _version_tuple(entry.newest_tag)
+            if newest and major > newest[0]:
+                return RefInfo("major" if is_major_only else "release", False, major, None,
+                               f"the newest major is {entry.current_major} (as of {entry.as_of})")
+            return RefInfo("major" if is_major_only else "release", False, major, None,
+                           f"the action has no v{major} release")
+        if is_major_only:
+            if major == entry.current_major_number and not entry.moving_major_tag:
+                return RefInfo("major", False, major, None,
+                               f"there is no moving {tag} tag, only full versions such as {entry.newest_tag}")
+            return RefInfo("major", True, major, tag)
+        newest = _version_tuple(entry.newest_tag)
+        if major == entry.current_major_number and newest and version > newest:
+            return RefInfo("release", None, major, ref, "newer than catalog")
+        return RefInfo("release", True, major, ref)
+
+
+def _parse(text: str) -> list[CatalogAction]:
+    data = YAML(typ="safe").load(text)
+    actions = []
+    for entry in data["actions"]:
+        inputs = {
+            name: ActionInput(name, bool((spec or {}).get("required")), (spec or {}).get("default"))
+            for name, spec in (entry.get("inputs") or {}).items()
+        }
+        actions.append(
+            CatalogAction(
+                action=entry["action"],
+                current_major=entry["current_major"],
+                newest_tag=entry["newest_tag"],
+                sha=entry["sha"],
+                tag_date=str(entry["tag_date"]),
+                as_of=str(entry["as_of"]),
+                moving_major_tag=bool(entry["moving_major_tag"]),
+                runtime=entry["runtime"],
+                description=entry.get("description", ""),
+                older_majors=dict(entry.get("older_majors") or {}),
+                inputs=inputs,
+                outputs=tuple(entry.get("outputs") or ()),
+            )
+        )
+    return actions
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    text = resources.files("macros").joinpath("data/catalog.yml").read_text("utf-8")
+    return Catalog(_parse(text), hashlib.sha256(text.encode()).hexdigest()[:16])
+
+
+@dataclass(frozen=True)
+class Uses:
+    """A parsed `uses:` value."""
+
+    raw: str
+    kind: str  # action | local | docker | invalid
+    action: str = ""  # owner/repo[/path]
+    ref: str = ""
+
+
+def parse_uses(value: str) -> Uses:
+    value = str(value).strip()
+    if value.startswith("./") or value.startswith("../"):
+        return Uses(value, "local")
+    if value.startswith("docker://"):
+        return Uses(value, "docker")
+    name, sep, ref = value.partition("@")
+    parts = name.split("/")
+    if len(parts) < 2 or not all(parts):
+        return Uses(value, "invalid", name, ref)
+    return Uses(value, "action", name, ref if sep else "")

@@ -1,0 +1,128 @@
+"""Layer 3: every `uses:` against the catalog (refs, inputs, outputs), tag- and SHA-pinned alike.
+
+Actions outside the catalog are not checked here: no error, nothing to compare with.
+"""
+from __future__ import annotations
+
+import difflib
+
+from ..catalog import Catalog
+from ..expressions import STEP_OUTPUT_RE, STEP_REF_RE, find_expressions
+from ..rules import Finding, finding
+from ..workflow import Job, Step, Workflow
+from ..yamldoc import position
+
+
+def _ref_findings(step: Step, catalog: Catalog) -> list[Finding]:
+    uses = step.uses
+    entry = catalog.get(uses.action)
+    pos = step.value_position("uses")
+    name = entry.action
+    if not uses.ref:
+        return [finding("A001", pos, action=name, ref="", why="a ref is required after '@'", suggest=entry.tag_ref)]
+    info = catalog.classify(entry, uses.ref)
+    if info.kind == "sha" and info.exists is None:
+        return [finding("A007", pos, action=name, ref=uses.ref, sha=entry.sha, tag=entry.newest_tag)]
+    if info.kind in ("short-sha", "other"):
+        return [finding("A008", pos, action=name, ref=uses.ref, suggest=entry.tag_ref)]
+    if info.exists is False:
+        return [finding("A001", pos, action=name, ref=uses.ref, why=info.why, suggest=entry.tag_ref)]
+    if info.exists is None:
+        return [finding("A009", pos, action=name, ref=uses.ref, newest=entry.newest_tag, as_of=entry.as_of)]
+    if info.major is not None and info.major < entry.current_major_number:
+        return [finding("A002", pos, action=name, ref=uses.ref, current=entry.tag_ref, as_of=entry.as_of)]
+    return []
+
+
+def _input_findings(step: Step, catalog: Catalog) -> list[Finding]:
+    entry = catalog.get(step.uses.action)
+    info = catalog.classify(entry, step.uses.ref) if step.uses.ref else None
+    # Inputs are known for the current major only; older majors had other inputs.
+    if info is None or info.major != entry.current_major_number:
+        return []
+    findings = []
+    given = {str(k).lower(): k for k in step.with_}
+    known = {name.lower(): spec for name, spec in entry.inputs.items()}
+    for lowered, key in given.items():
+        if lowered in known:
+            continue
+        close = difflib.get_close_matches(lowered, list(known), n=1, cutoff=0.6)
+        fix = f"did you mean '{close[0]}'?" if close else f"inputs of {entry.action}: {', '.join(entry.inputs)}"
+        findings.append(finding("A003", position(step.with_, key=key), action=entry.action, input=key, fix=fix))
+    for lowered, spec in known.items():
+        if spec.required and spec.default is None and lowered not in given:
+            findings.append(finding("A004", step.key_position("uses"), action=entry.action, input=spec.name))
+    return findings
+
+
+def _strings(node, path=()):
+    """Every string scalar below node, with its parent and key."""
+    stack = [(node, path)]
+    while stack:
+        current, where = stack.pop()
+        items = current.items() if isinstance(current, dict) else enumerate(current) if isinstance(current, list) else ()
+        for key, value in items:
+            if isinstance(value, str):
+                yield current, key, value
+            elif isinstance(value, (dict, list)):
+                stack.append((value, where + (key,)))
+
+
+def _step_ref_findings(job: Job, workflow: Workflow, catalog: Catalog) -> list[Finding]:
+    findings = []
+    ids = {s.id: s for s in job.steps if s.id}
+    scopes = [(s.index, s.node) for s in job.steps]
+    if isinstance(job.node.get("outputs"), dict):  # the only job-level key that sees steps
+        scopes.append((len(job.steps), job.node["outputs"]))
+    for index, node in scopes:
+        for parent, key, text in _strings(node):
+            implicit = key == "if" and "${{" not in text
+            spans = [text] if implicit else [e.inner for e in find_expressions(text)]
+            for inner in spans:
+                for match in STEP_REF_RE.finditer(inner):
+                    step_id = match.group(1)
+                    start = position(parent, key=key) if isinstance(parent, dict) else position(parent, index=key)
+                    pos = workflow.locate(f"steps.{step_id}", start)
+                    target = ids.get(step_id)
+                    if target is None:
+                        close = difflib.get_close_matches(step_id, list(ids), n=1)
+                        fix = f"did you mean '{close[0]}'?" if close else "give the step an id: or fix the name"
+                        findings.append(finding("A006", pos, problem=f"job '{job.id}' has no step with id '{step_id}'", fix=fix))
+                        continue
+                    if target.index >= index:
+                        findings.append(finding(
+                            "A006", pos,
+                            problem=f"step '{step_id}' runs after this point, so its results are not there yet",
+                            fix=f"move this after step '{step_id}', or refer to an earlier step",
+                        ))
+                        continue
+                out = STEP_OUTPUT_RE.finditer(inner)
+                for match in out:
+                    step_id, output = match.groups()
+                    target = ids.get(step_id)
+                    uses = target.uses if target else None
+                    entry = catalog.get(uses.action) if uses and uses.kind == "action" else None
+                    if entry is None or output in entry.outputs:
+                        continue
+                    info = catalog.classify(entry, uses.ref) if uses.ref else None
+                    if info is None or info.major != entry.current_major_number:
+                        continue
+                    start = position(parent, key=key) if isinstance(parent, dict) else position(parent, index=key)
+                    pos = workflow.locate(f"steps.{step_id}.outputs.{output}", start)
+                    close = difflib.get_close_matches(output, list(entry.outputs), n=1)
+                    fix = f"did you mean '{close[0]}'?" if close else f"outputs of {entry.action}: {', '.join(entry.outputs) or 'none'}"
+                    findings.append(finding("A005", pos, step=step_id, action=entry.action, output=output, fix=fix))
+    return findings
+
+
+def check(workflow: Workflow, catalog: Catalog) -> list[Finding]:
+    findings: list[Finding] = []
+    for job in workflow.jobs:
+        for step in job.steps:
+            uses = step.uses
+            if uses is None or uses.kind != "action" or catalog.get(uses.action) is None:
+                continue
+            findings += _ref_findings(step, catalog)
+            findings += _input_findings(step, catalog)
+        findings += _step_ref_findings(job, workflow, catalog)
+    return findings

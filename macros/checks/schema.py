@@ -1,0 +1,151 @@
+"""Layer 2: GitHub's workflow syntax, as the SchemaStore schema (shipped by check-jsonschema) states it."""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+
+from jsonschema import FormatChecker
+from jsonschema.validators import validator_for
+
+from ..rules import Finding, finding
+from ..workflow import Workflow
+from ..yamldoc import plain, position, value_position
+
+SCHEMA_PACKAGE = "check_jsonschema.builtin_schemas.vendor"
+SCHEMA_FILE = "github-workflows.json"
+
+
+@lru_cache(maxsize=1)
+def validator():
+    schema = json.loads(resources.files(SCHEMA_PACKAGE).joinpath(SCHEMA_FILE).read_text("utf-8"))
+    cls = validator_for(schema)
+    return cls(schema, format_checker=FormatChecker())
+
+
+def schema_version() -> str:
+    from importlib.metadata import version
+
+    return version("check-jsonschema")
+
+
+def _leaves(error) -> list:
+    """The errors to report for one top-level error: all of them inside the best-fitting branch.
+
+    For oneOf/anyOf, a branch whose type does not fit the value at all is the wrong
+    reading; among the rest, the one that got furthest into the value is what the
+    author meant. Every error in that branch is reported.
+    """
+    if not error.context:
+        return [error]
+    depth = len(error.absolute_path)
+    branches: dict = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0] if sub.relative_schema_path else None, []).append(sub)
+
+    def fit(errors):
+        misfit = any(e.validator in ("type", "enum", "const") and len(e.absolute_path) == depth for e in errors)
+        deepest = max(len(e.absolute_path) for e in errors)
+        return (not misfit, deepest, -len(errors))
+
+    best = max(branches.values(), key=fit)
+    leaves = []
+    for sub in best:
+        leaves += _leaves(sub)
+    return leaves
+
+
+def _short(value, limit=60) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _node_at(root, path):
+    """The deepest YAML node along path, and the last key or index reached."""
+    node, last = root, None
+    parent = None
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            parent, last, node = node, part, node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            parent, last, node = node, part, node[part]
+        else:
+            break
+    return parent, last, node
+
+
+def _location(root, path, extra_key=None):
+    parent, last, node = _node_at(root, path)
+    if extra_key is not None and isinstance(node, dict) and extra_key in node:
+        return position(node, key=extra_key)
+    if parent is None:
+        return (1, 1)
+    if isinstance(parent, dict):
+        return value_position(parent, last) if not isinstance(node, (dict, list)) else position(parent, key=last)
+    return position(parent, index=last)
+
+
+def _path_text(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "the top level"
+
+
+def _explain(error, root) -> tuple[str, str, tuple[int, int]]:
+    where = _path_text(error.absolute_path)
+    kind = error.validator
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list((error.schema.get("properties") or {}).keys())
+        patterns = list((error.schema.get("patternProperties") or {}).keys())
+        extras = [k for k in error.instance if k not in allowed and not any(re.search(p, str(k)) for p in patterns)]
+        key = str(extras[0]) if extras else "?"
+        close = difflib.get_close_matches(key, allowed, n=1)
+        fix = f"did you mean '{close[0]}'?" if close else f"remove '{key}'; allowed here: {', '.join(allowed[:12])}"
+        return f"{where}: unexpected key '{key}'", fix, _location(root, error.absolute_path, key)
+    if kind == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        name = missing[0] if missing else "?"
+        return f"{where}: '{name}' is required", f"add '{name}:'", _location(root, error.absolute_path)
+    if kind == "enum":
+        options = ", ".join(str(o) for o in error.validator_value)
+        value = str(error.instance)
+        close = difflib.get_close_matches(value, [str(o) for o in error.validator_value], n=1)
+        fix = f"did you mean '{close[0]}'?" if close else f"use one of: {options}"
+        return f"{where}: {_short(error.instance)} is not one of {options}", fix, _location(root, error.absolute_path)
+    if kind == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return (f"{where}: {_short(error.instance)} is not of type {expected}", f"write a {expected} here",
+                _location(root, error.absolute_path))
+    if kind in ("minItems", "minProperties"):
+        return f"{where}: must not be empty", "add at least one entry", _location(root, error.absolute_path)
+    if kind == "pattern" and "\\$\\{\\{" in str(error.validator_value):
+        parent = error.parent.schema if error.parent is not None else {}
+        branches = parent.get("oneOf") or parent.get("anyOf") or []
+        types = sorted({str(b.get("type")) for b in branches if isinstance(b, dict) and b.get("type") not in (None, "string")})
+        wanted = " or ".join([*(f"a {t}" for t in types), "a ${{ }} expression"]) if types else "a ${{ }} expression"
+        return (f"{where}: {_short(error.instance)} is not valid here", f"write {wanted}",
+                _location(root, error.absolute_path))
+    if kind == "pattern":
+        return (f"{where}: {_short(error.instance)} does not match {error.validator_value}",
+                "check the spelling of this value", _location(root, error.absolute_path))
+    message = " ".join(error.message.split())
+    if len(message) > 160:
+        message = message[:157] + "..."
+    return f"{where}: {message}", "see GitHub's workflow syntax reference for this key", _location(root, error.absolute_path)
+
+
+def check(workflow: Workflow, catalog) -> list[Finding]:
+    data = plain(workflow.root)
+    findings, seen = [], set()
+    for error in validator().iter_errors(data):
+        for leaf in _leaves(error):
+            message, fix, pos = _explain(leaf, workflow.root)
+            if (pos, message) in seen:
+                continue
+            seen.add((pos, message))
+            findings.append(finding("S001", pos, message=message, fix=fix))
+    return findings

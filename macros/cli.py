@@ -1,0 +1,144 @@
+"""ghcr-check: the course's checks, run on your own workflow files.
+
+    ghcr-check [--format text|json|github] [--profile default|hardened] PATH...
+
+Exit status: 0 no errors, 1 errors found, 2 usage error or unreadable input.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from . import engine
+from .rules import Finding
+
+WORKFLOW_SUFFIXES = (".yml", ".yaml")
+FORMATS = ("text", "json", "github")
+PROFILES = ("default", "hardened")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 2 with one line, as argparse does, minus the noise
+        self.print_usage(sys.stderr)
+        print(f"ghcr-check: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ghcr-check",
+        description="Check GitHub Actions workflows that publish to ghcr.io: YAML, workflow syntax, "
+        "actions and their inputs, and what GHCR needs.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="workflow files, directories (every *.yml/*.yaml below), or - for standard input")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--profile", choices=PROFILES, default="default",
+                        help="default: what breaks or endangers a publish; hardened: every security finding is an error")
+    return parser
+
+
+def collect(paths: list[str]) -> tuple[dict[str, bytes], list[str]]:
+    """(display path -> bytes) for every input, and a line for each unreadable one."""
+    found: dict[str, bytes] = {}
+    problems: list[str] = []
+    for raw in paths:
+        if raw == "-":
+            found["-"] = sys.stdin.buffer.read(engine.yamldoc.MAX_BYTES + 1)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix in WORKFLOW_SUFFIXES and p.is_file())
+            if not files:
+                problems.append(f"{raw}: no *.yml or *.yaml files below this directory")
+            for file in files:
+                _read(file, found, problems)
+        elif path.exists():
+            _read(path, found, problems)
+        else:
+            problems.append(f"{raw}: no such file or directory")
+    return found, problems
+
+
+def _read(path: Path, found: dict, problems: list) -> None:
+    try:
+        with path.open("rb") as handle:
+            found[str(path)] = handle.read(engine.yamldoc.MAX_BYTES + 1)  # enough to tell it is too large
+    except OSError as err:
+        problems.append(f"{path}: cannot read: {err.strerror or err}")
+
+
+def format_text(findings: list[Finding]) -> str:
+    return "".join(
+        f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule} {f.message} (fix: {f.fix})\n" for f in findings
+    )
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(findings: list[Finding]) -> str:
+    return "".join(
+        f"::{f.severity} file={_escape_property(f.path)},line={f.line},col={f.column},"
+        f"title={_escape_property(f.rule)}::{_escape_data(f'{f.message} (fix: {f.fix})')}\n"
+        for f in findings
+    )
+
+
+def format_json(findings: list[Finding]) -> str:
+    keys = ("path", "line", "column", "rule", "severity", "message", "fix")
+    return json.dumps([{k: asdict(f)[k] for k in keys} for f in findings], indent=2) + "\n"
+
+
+def summary(findings: list[Finding], files: int) -> str:
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    noun = "file" if files == 1 else "files"
+    return f"{files} {noun} checked: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}\n"
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    inputs, problems = collect(args.paths)
+    texts, findings = {}, []
+    for name, data in inputs.items():
+        doc_text, unreadable = engine.yamldoc.decode(data)
+        if doc_text is None:
+            findings += [f.at(name) for f in unreadable]
+        else:
+            texts[name] = doc_text
+    results = engine.check_batch(texts, profile=args.profile)
+    for name, found in results.items():
+        findings += [f.at(name) for f in found]
+    findings.sort(key=Finding.sort_key)
+    out = sys.stdout
+    if args.format == "json":
+        out.write(format_json(findings))
+    elif args.format == "github":
+        out.write(format_github(findings))
+    else:
+        out.write(format_text(findings))
+        out.write(summary(findings, len(inputs)))
+    for line in problems:
+        print(f"ghcr-check: {line}", file=sys.stderr)
+    if problems:
+        return 2
+    return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+def main() -> None:
+    try:
+        code = run()
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:
+        code = 1
+    sys.exit(code)

@@ -1,0 +1,149 @@
+"""The check engine: runs the layers over workflow texts, one report per text, with a cache.
+
+Front ends (the MkDocs macros, the ghcr-check command) call check_batch; nothing here
+knows about either.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from . import checks, yamldoc
+from .catalog import Catalog, load_catalog
+from .rules import Finding, finding
+from .workflow import Workflow
+
+ALL_LAYERS = ("yaml", *checks.LAYERS, *checks.BATCH_LAYERS)
+PROFILES = ("default", "hardened")
+
+
+@lru_cache(maxsize=1)
+def engine_digest() -> str:
+    """Changes whenever the engine's code or data change: cached results then expire."""
+    digest = hashlib.sha256()
+    root = resources.files("macros")
+    for path in sorted(Path(str(root)).rglob("*")):
+        if path.suffix in (".py", ".yml", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    try:
+        digest.update(checks.schema.schema_version().encode())
+    except Exception:  # noqa: BLE001 - a missing version only weakens the cache key
+        pass
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class BatchStats:
+    texts: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+    layers: tuple = ALL_LAYERS
+
+
+@dataclass
+class ResultCache:
+    directory: Path | None
+
+    def key(self, text: str, layers: tuple, catalog: Catalog, profile: str = "default") -> str:
+        material = "\0".join([engine_digest(), catalog.digest, ",".join(layers), profile, text])
+        return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get(self, key: str) -> list[Finding] | None:
+        if self.directory is None:
+            return None
+        path = self.directory / key[:2] / f"{key}.json"
+        try:
+            return [Finding(**item) for item in json.loads(path.read_text("utf-8"))]
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def put(self, key: str, findings: list[Finding]) -> None:
+        if self.directory is None:
+            return
+        path = self.directory / key[:2] / f"{key}.json"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps([asdict(f) for f in findings]), "utf-8")
+            tmp.replace(path)  # never a half-written entry
+        except OSError:
+            pass
+
+
+def default_cache() -> ResultCache:
+    setting = os.environ.get("GHCR_CHECK_CACHE")
+    if setting == "off":
+        return ResultCache(None)
+    if setting:
+        return ResultCache(Path(setting))
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return ResultCache(Path(base) / "ghcr-check")
+
+
+def check_document(data: bytes | str, layers: tuple = ALL_LAYERS, catalog: Catalog | None = None) -> list[Finding]:
+    """All findings for one workflow text, in order of position."""
+    catalog = catalog or load_catalog()
+    doc, findings = yamldoc.load(data)
+    if doc is None:
+        return findings
+    workflow = Workflow(doc)
+    for layer in layers:
+        run = checks.LAYERS.get(layer)
+        if run is None:
+            continue
+        try:
+            findings += run(workflow, catalog)
+        except Exception as error:  # noqa: BLE001 - a bug in one layer must not hide the others
+            findings.append(finding("X001", layer=layer, error=f"{type(error).__name__}: {error}"[:200]))
+    return sorted(findings, key=Finding.sort_key)
+
+
+def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: ResultCache | None = None,
+                stats: BatchStats | None = None, profile: str = "default") -> dict[str, list[Finding]]:
+    """Findings per name; each text is checked once, or taken from the cache.
+
+    Per-document layers run file by file; external tools (batch layers) run once
+    over every text not in the cache, never once per text.
+    """
+    started = time.perf_counter()
+    catalog = load_catalog()
+    cache = cache if cache is not None else default_cache()
+    results: dict[str, list[Finding]] = {}
+    computed: dict[str, str] = {}  # name -> cache key, for texts not in the cache
+    fresh: dict[str, str] = {}  # texts the external tools still have to see
+    for name, text in texts.items():
+        key = cache.key(text, layers, catalog, profile)
+        cached = cache.get(key)
+        if cached is not None:
+            results[name] = cached
+            if stats:
+                stats.cached += 1
+            continue
+        computed[name] = key
+        results[name] = check_document(text, layers, catalog)
+        if not any(f.rule.startswith("Y") for f in results[name]):
+            fresh[name] = text  # external tools only see files that parse
+    for layer, run in checks.BATCH_LAYERS.items():
+        if layer not in layers or not fresh:
+            continue
+        try:
+            extra = run(fresh, profile)
+        except Exception as error:  # noqa: BLE001 - one tool failing must not hide the rest
+            extra = {name: [finding("X001", layer=layer, error=f"{type(error).__name__}: {error}"[:200])] for name in fresh}
+        for name, found in extra.items():
+            results[name] = checks.merge(results[name], found)
+    for name, key in computed.items():
+        results[name] = sorted(results[name], key=Finding.sort_key)
+        cache.put(key, results[name])
+    if stats:
+        stats.texts += len(texts)
+        stats.seconds += time.perf_counter() - started
+        stats.layers = layers
+    return results

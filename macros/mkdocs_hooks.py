@@ -1,0 +1,33 @@
+"""MkDocs hooks of the course (loaded through `hooks:` in mkdocs.yml).
+
+on_files serves each snippet rendering as a raw file; on_env, which runs after every
+page is rendered and before anything is written, stops the build if a snippet failed.
+"""
+import logging
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+
+from macros import sitebuild
+
+log = logging.getLogger("mkdocs.plugins.ghcr_course")
+
+
+def on_files(files, config):
+    for path, text in sitebuild.current().raw_files().items():
+        files.append(File.generated(config, path, content=text.encode("utf-8")))
+    return files
+
+
+def on_env(env, config, files):
+    problems, summary = sitebuild.current().report()
+    for line in problems:
+        log.error(line)
+    if problems:
+        raise PluginError(f"{len(problems)} problems in the course's workflows; nothing was published. {summary}")
+    return env
+
+
+def on_post_build(config):
+    _, summary = sitebuild.current().report()
+    log.info(summary)

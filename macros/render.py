@@ -1,0 +1,157 @@
+"""Markdown for a snippet on a page: content tabs, highlighted code, annotations, download, check note.
+
+Only Markdown extensions are assumed here (superfences, tabbed, attr_list, admonition),
+not MkDocs itself, so another site generator can use the same output.
+"""
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import textwrap
+from dataclasses import dataclass
+
+from .rules import Finding
+from .snippets import PINNED, TAGS, Snippet
+
+TAB_LABELS = {TAGS: "Tags", PINNED: "Pinned by SHA"}
+LAYER_NAMES = {
+    "yaml": "YAML 1.2",
+    "schema": "workflow schema",
+    "actions": "actions vs. catalog",
+    "ghcr": "GHCR rules",
+}
+
+
+@dataclass
+class Placement:
+    """How a page shows a snippet."""
+
+    highlight: list  # of (first, last) line ranges, 1-based in the whole text
+    annotations: list  # of (line, text)
+    renderings: tuple
+    excerpt: tuple | None = None  # (first, last): show only these lines
+
+
+def attribute(value: str) -> str:
+    """A value safe inside a fence's { ... } attribute list, newlines kept as entities."""
+    escaped = html.escape(value, quote=True)
+    return escaped.replace("{", "&#123;").replace("}", "&#125;").replace("\n", "&#10;").replace("\t", "&#9;")
+
+
+def _has_comment(line: str) -> bool:
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            return True
+    return False
+
+
+def annotate(text: str, annotations: list) -> str:
+    """Material's markers: `# (n)!` where a line has no comment, `(n)` inside an existing one."""
+    lines = text.split("\n")
+    for number, (line_no, _) in enumerate(annotations, 1):
+        line = lines[line_no - 1]
+        lines[line_no - 1] = f"{line} ({number})" if _has_comment(line) else f"{line}  # ({number})!"
+    return "\n".join(lines)
+
+
+def excerpt_text(text: str, first: int, last: int) -> str:
+    return textwrap.dedent("\n".join(text.split("\n")[first - 1: last])) + "\n"
+
+
+def _fence(snippet: Snippet, text: str, rendering: str, placement: Placement) -> str:
+    title = snippet.file_name
+    shift = 0
+    if placement.excerpt:
+        first, last = placement.excerpt
+        title = f"{snippet.file_name}, lines {first}–{last}"
+        text, shift = excerpt_text(text, first, last), first - 1
+    attrs = [".yaml", f'title="{attribute(title)}"']
+    spans = [(a - shift, b - shift) for a, b in placement.highlight if a - shift >= 1]
+    if spans:
+        attrs.append(f'hl_lines="{" ".join(f"{a}-{b}" if a != b else str(a) for a, b in spans)}"')
+    attrs.append(f'data-copy="{attribute(text)}"')
+    attrs.append(f'data-snippet="{attribute(snippet.id)}"')
+    attrs.append(f'data-rendering="{rendering}"')
+    notes = [(line - shift, note) for line, note in placement.annotations if line - shift >= 1]
+    shown = annotate(text, notes).rstrip("\n")
+    fence = "```" if "```" not in shown else "````"
+    out = f"{fence} {{ {' '.join(attrs)} }}\n{shown}\n{fence}\n"
+    if notes:
+        out += "\n" + "".join(
+            f"{n}.  {textwrap.indent(note.strip(), '    ').lstrip()}\n" for n, (_, note) in enumerate(notes, 1)
+        )
+    return out
+
+
+def _download(snippet: Snippet, rendering: str, page_uri: str) -> str:
+    target = posixpath.relpath(snippet.raw_name(rendering), posixpath.dirname(page_uri) or ".")
+    label = snippet.file_name if rendering == TAGS else f"{snippet.file_name} (pinned)"
+    name = snippet.file_name.rsplit("/", 1)[-1]
+    return f'[:material-download: Download {html.escape(label)}]({target}){{ download="{attribute(name)}" }}'
+
+
+def _check_note(layers: tuple, as_of: str) -> str:
+    names = ", ".join(LAYER_NAMES.get(layer, layer) for layer in layers)
+    return f":material-check-decagram: Checked when this page was built: {names} (catalog as of {as_of}). No findings."
+
+
+def snippet_markdown(snippet: Snippet, texts: dict, page_uri: str, placement: Placement,
+                     layers: tuple, as_of: str, findings: list[Finding] | None = None) -> str:
+    if snippet.is_counter_example:
+        return _counter_example(snippet, texts[TAGS], page_uri, placement, findings or [])
+    blocks = []
+    for rendering in placement.renderings:
+        body = _fence(snippet, texts[rendering], rendering, placement)
+        download = _download(snippet, rendering, page_uri)
+        if placement.excerpt:
+            download = download.replace(":material-download: Download ", ":material-download: Download the whole ", 1)
+            note = ":material-check-decagram: An excerpt of a workflow checked when this page was built."
+        else:
+            note = _check_note(layers, as_of)
+        body += f"\n{download} · {note}\n{{ .ghcr-check }}\n"
+        if len(placement.renderings) == 1:
+            return f"\n{body}\n"
+        blocks.append(f'=== "{TAB_LABELS[rendering]}"\n\n{textwrap.indent(body, "    ")}')
+    return "\n" + "\n".join(blocks) + "\n"
+
+
+def _counter_example(snippet: Snippet, text: str, page_uri: str, placement: Placement, findings: list[Finding]) -> str:
+    body = _fence(snippet, text, TAGS, placement)
+    rows = "".join(
+        f"- `{f.rule}` line {f.line}: {_md_inline(f.message)}\n" for f in findings
+    )
+    why = f"{snippet.meta['why']}\n\n" if snippet.meta.get("why") else ""
+    inner = (f"{why}{body}\n{_download(snippet, TAGS, page_uri)}\n\n"
+             f"The checks find, as expected:\n\n{rows}")
+    title = f"Counter-example: {snippet.title} (do not copy)"
+    return f'\n!!! failure "{html.escape(title)}"\n\n{textwrap.indent(inner, "    ")}\n'
+
+
+def _md_inline(text: str) -> str:
+    """A message as inline Markdown: code-like parts in backticks, nothing else interpreted."""
+    parts = re.split(r"('[^']*')", text)
+    out = []
+    for part in parts:
+        if part.startswith("'") and part.endswith("'") and len(part) > 1:
+            inner = part[1:-1].replace("`", "")
+            out.append(f"`{inner}`")
+        else:
+            out.append(re.sub(r"([\\`*_\[\]<>|])", r"\\\1", part))
+    return "".join(out)
+
+
+def catalog_markdown(catalog) -> str:
+    """The catalog as a reference table: what snippets use, and when it was last read."""
+    rows = ["| Action | Current major | Newest tag | Commit SHA of that tag | Runtime | As of |",
+            "|---|---|---|---|---|---|"]
+    for entry in catalog:
+        major = entry.current_major if entry.moving_major_tag else f"{entry.current_major} (no moving tag)"
+        rows.append(f"| `{entry.action}` | `{major}` | `{entry.newest_tag}` | `{entry.sha}` | {entry.runtime} | {entry.as_of} |")
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,88 @@
+"""The rule registry: every finding the engine reports comes from a rule here.
+
+Rules are data (data/rules/*.yml); code refers to them by ID and passes the values
+that fill the message and fix.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+
+from ruamel.yaml import YAML
+
+SEVERITIES = ("error", "warning")
+_PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    layer: str
+    severity: str
+    summary: str
+    message: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    fix: str
+    line: int = 1  # 1-based, in the checked text
+    column: int = 1
+    path: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def at(self, path: str) -> "Finding":
+        return replace(self, path=path)
+
+    def moved(self, line_offset: int) -> "Finding":
+        return replace(self, line=self.line + line_offset)
+
+    def sort_key(self):
+        return (self.path, self.line, self.column, self.rule, self.message)
+
+
+def _fill(template: str, params: dict) -> str:
+    def sub(match):
+        key = match.group(1)
+        if key not in params:
+            raise KeyError(f"rule template needs '{key}'")
+        return str(params[key])
+
+    return _PLACEHOLDER.sub(sub, template)
+
+
+@lru_cache(maxsize=1)
+def registry() -> dict[str, Rule]:
+    """Every rule, from data/rules/*.yml (one file per layer), in ID order."""
+    rules = {}
+    folder = resources.files("macros").joinpath("data/rules")
+    for item in sorted(folder.iterdir(), key=lambda i: i.name):
+        if not item.name.endswith(".yml"):
+            continue
+        for entry in YAML(typ="safe").load(item.read_text("utf-8")) or []:
+            rule = Rule(**{k: str(entry[k]) for k in Rule.__dataclass_fields__})
+            if rule.severity not in SEVERITIES or rule.id in rules:
+                raise ValueError(f"{item.name}: bad or duplicate rule {rule.id}")
+            rules[rule.id] = rule
+    return dict(sorted(rules.items()))
+
+
+def finding(rule_id: str, position: tuple[int, int] = (1, 1), **params) -> Finding:
+    rule = registry()[rule_id]
+    severity = params.pop("severity", rule.severity)
+    line, column = position
+    return Finding(
+        rule=rule.id,
+        severity=severity,
+        message=_fill(rule.message, params),
+        fix=_fill(rule.fix, params),
+        line=line,
+        column=column,
+    )

@@ -1,0 +1,223 @@
+"""One build of the course site, independent of the site generator.
+
+It renders every snippet both ways, checks them all in one batch, places them on
+pages, refuses workflow code blocks it did not produce, and says at the end what
+failed (one line per finding) or what was checked.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import engine
+from .catalog import load_catalog
+from .render import Placement, snippet_markdown
+from .rules import Finding, finding
+from .snippets import RENDERINGS, Snippet, SnippetLibrary, locate_target, render
+
+VALIDATION_SETTING = "GHCR_COURSE_CHECKS"  # "off" skips the checks: for bench/build.py only
+_FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
+_OPT_OUT = re.compile(r"<!--\s*unchecked:\s*(?P<why>.*?)\s*-->\s*$")
+_WORKFLOW_KEYS = re.compile(r"^\s*(?:-\s+)?(jobs|steps|uses)\s*:", re.MULTILINE)
+_YAML_LANGS = {"", "yaml", "yml"}
+
+
+@dataclass
+class Failure:
+    page: str  # docs/<page>.md, or the snippet file when no page shows it
+    snippet: Snippet | None
+    finding: Finding
+
+    def line(self) -> str:
+        f = self.finding
+        if self.snippet is None:
+            return f"{self.page}:{f.line}:{f.column}: {f.rule} {f.message} — {f.fix}"
+        return (f"{self.page}: snippet {self.snippet.id} ({self.snippet.path}:{f.line}:{f.column}): "
+                f"{f.rule} {f.message} — {f.fix}")
+
+
+@dataclass
+class SiteBuild:
+    project: Path
+    docs_dir: str = "docs"
+    validate: bool = field(default_factory=lambda: os.environ.get(VALIDATION_SETTING, "on") != "off")
+    layers: tuple = engine.ALL_LAYERS
+
+    def __post_init__(self):
+        self.catalog = load_catalog()
+        self.library = SnippetLibrary(self.project / "snippets", self.project)
+        self.texts: dict[tuple[str, str], str] = {}
+        self.findings: dict[tuple[str, str], list[Finding]] = {}
+        self.snippet_problems: dict[str, list[Finding]] = {}
+        self.placed: dict[str, list[str]] = {}
+        self.failures: list[Failure] = []
+        self.stats = engine.BatchStats()
+        self.started = time.perf_counter()
+        self._prepared = False
+
+    # -- before pages ------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Render every snippet both ways and check all renderings in one batch."""
+        if self._prepared:
+            return
+        self._prepared = True
+        batch = {}
+        for snippet in self.library:
+            problems = list(snippet.problems)
+            for rendering in snippet.renderings:
+                text, composed = render(snippet, self.catalog, rendering)
+                self.texts[(snippet.id, rendering)] = text
+                problems += [p for p in composed if p not in problems]
+                batch[f"{snippet.id}\0{rendering}"] = text
+            self.snippet_problems[snippet.id] = problems
+        if self.validate:
+            results = engine.check_batch(batch, self.layers, cache=self._cache(), stats=self.stats)
+            for key, found in results.items():
+                snippet_id, rendering = key.split("\0")
+                self.findings[(snippet_id, rendering)] = found
+
+    def raw_files(self) -> dict[str, str]:
+        """Site path -> bytes-to-be of every snippet rendering."""
+        self.prepare()
+        return {self.library.get(sid).raw_name(rendering): text for (sid, rendering), text in self.texts.items()}
+
+    def _cache(self) -> engine.ResultCache:
+        """The project's own cache, unless GHCR_CHECK_CACHE says otherwise."""
+        if os.environ.get("GHCR_CHECK_CACHE"):
+            return engine.default_cache()
+        return engine.ResultCache(self.project / ".cache" / "ghcr-check")
+
+    # -- on pages ------------------------------------------------------------
+
+    def place(self, snippet_id: str, page_uri: str, highlight=(), annotations=None, renderings=None,
+              excerpt=None) -> str:
+        """The Markdown for workflow(snippet_id) on page_uri; problems are recorded, not raised."""
+        self.prepare()
+        page = f"{self.docs_dir}/{page_uri}"
+        snippet = self.library.get(snippet_id)
+        if snippet is None:
+            known = [s.id for s in self.library]
+            import difflib
+
+            close = difflib.get_close_matches(snippet_id, known, n=1)
+            fix = f"did you mean '{close[0]}'?" if close else f"add snippets/{snippet_id}.yml"
+            self.failures.append(Failure(page, None, finding("D006", snippet=snippet_id, fix=fix)))
+            return f"\n!!! failure \"Missing snippet {snippet_id}\"\n"
+        self.placed.setdefault(snippet.id, []).append(page)
+        shown = tuple(r for r in (renderings or snippet.renderings) if r in snippet.renderings)
+        text = self.texts[(snippet.id, shown[0])]
+        lines = self._targets(snippet, text, page, [excerpt]) if excerpt is not None else []
+        placement = Placement(self._targets(snippet, text, page, highlight),
+                              self._annotations(snippet, text, page, annotations or {}), shown,
+                              lines[0] if lines else None)
+        self._judge(snippet, page)
+        found = self.findings.get((snippet.id, shown[0]), [])
+        return snippet_markdown(snippet, {r: self.texts[(snippet.id, r)] for r in shown}, page_uri,
+                                placement, self.layers, self.catalog.as_of, found)
+
+    def _targets(self, snippet, text, page, targets) -> list[tuple[int, int]]:
+        found = []
+        for target in targets:
+            lines = locate_target(text, target)
+            if lines is None:
+                self.failures.append(Failure(page, snippet, finding("D008", target=target, snippet=snippet.id)))
+                continue
+            found.append(lines)
+        return found
+
+    def _annotations(self, snippet, text, page, annotations: dict) -> list[tuple[int, str]]:
+        notes = []
+        for target, note in annotations.items():
+            lines = self._targets(snippet, text, page, [target])
+            if lines:
+                notes.append((lines[0][0], note))
+        return sorted(notes)
+
+    def _judge(self, snippet: Snippet, page: str) -> None:
+        """Record why this snippet must not be published, if it must not."""
+        for problem in self.snippet_problems.get(snippet.id, []):
+            self.failures.append(Failure(page, snippet, problem))
+        if not self.validate:
+            return
+        if snippet.is_counter_example:
+            found = self.findings.get((snippet.id, snippet.renderings[0]), [])
+            raised = sorted({f.rule for f in found})
+            expected = set(snippet.expected_rules)
+            if not expected & set(raised) or set(raised) - expected:
+                extra = sorted(set(raised) - expected)
+                fix = (f"the checks also raised {', '.join(extra)}: fix that, or expect it" if extra
+                       else "make the snippet break the rule it is about")
+                self.failures.append(Failure(page, snippet, finding(
+                    "D005", (1, 1), snippet=snippet.id, expected=", ".join(sorted(expected)),
+                    raised=", ".join(raised) or "nothing", fix=fix)))
+            return
+        for rendering in snippet.renderings:
+            for found in self.findings.get((snippet.id, rendering), []):
+                self.failures.append(Failure(page, snippet, found.moved(snippet.offset)))
+
+    def scan_page(self, page_uri: str, markdown: str) -> None:
+        """Refuse workflow code blocks written straight into a page (rustdoc: tested by default)."""
+        lines = markdown.splitlines()
+        i = 0
+        while i < len(lines):
+            match = _FENCE_OPEN.match(lines[i])
+            if not match:
+                i += 1
+                continue
+            fence, start = match["fence"], i
+            info = match["info"].strip().lstrip("{").strip()
+            lang = info.split()[0].lstrip(".").lower() if info else ""
+            end = next((j for j in range(i + 1, len(lines)) if lines[j].strip().startswith(fence)
+                        and lines[j].strip().strip(fence[0]) == ""), len(lines))
+            body = "\n".join(lines[start + 1: end])
+            opted_out = start > 0 and _OPT_OUT.search(lines[start - 1]) and _OPT_OUT.search(lines[start - 1])["why"]
+            if lang in _YAML_LANGS and _WORKFLOW_KEYS.search(body) and not opted_out:
+                self.failures.append(Failure(f"{self.docs_dir}/{page_uri}", None,
+                                             finding("D004", (start + 1, len(match["indent"]) + 1))))
+            i = end + 1
+
+    # -- at the end ------------------------------------------------------------
+
+    def unplaced_failures(self) -> list[Failure]:
+        """Snippets no page shows are still the site's: they must pass too."""
+        failures = []
+        for snippet in self.library:
+            if snippet.id not in self.placed:
+                before = len(self.failures)
+                self._judge(snippet, snippet.path)
+                failures += self.failures[before:]
+                del self.failures[before:]
+        return failures
+
+    def report(self) -> tuple[list[str], str]:
+        failures = self.failures + self.unplaced_failures()
+        lines = sorted(dict.fromkeys(f.line() for f in failures))
+        snippets = len(self.library.snippets)
+        if not self.validate:
+            return lines, f"ghcr-course: {snippets} snippets rendered; checks switched off ({VALIDATION_SETTING}=off)"
+        layers = ", ".join(self.layers)
+        cached = f", {self.stats.cached} from cache" if self.stats.cached else ""
+        summary = (f"ghcr-course: checked {snippets} snippets ({self.stats.texts} renderings{cached}) "
+                   f"with layers {layers} in {self.stats.seconds:.2f} s: "
+                   + (f"{len(lines)} problems" if lines else "all pass"))
+        return lines, summary
+
+
+_current: SiteBuild | None = None
+
+
+def start(project: Path, docs_dir: str = "docs") -> SiteBuild:
+    """A fresh build (each `mkdocs serve` rebuild starts one)."""
+    global _current
+    _current = SiteBuild(project, docs_dir)
+    return _current
+
+
+def current() -> SiteBuild:
+    if _current is None:
+        raise RuntimeError("no site build has started: the macros plugin must run before the hooks")
+    return _current
