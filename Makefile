@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test build clean
+.PHONY: install chromium serve test build clean
 
 install: $(STAMP)
 
@@ -14,10 +14,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
+chromium: install
+	VENV=$(VENV) scripts/ensure-chromium
+
 serve: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
-test: install
+test: install chromium
 	$(BIN)/python -m pytest
 
 build: install

@@ -19,6 +19,11 @@ def define_env(env):
         return build.place(snippet_id, env.page.file.src_uri, highlight, annotate, renderings, excerpt)
 
     @env.macro
+    def exercise(snippet_id, question, answer):
+        """A "find the bug" exercise whose broken workflow must raise exactly the rule it expects."""
+        return build.place_exercise(snippet_id, env.page.file.src_uri, question, answer)
+
+    @env.macro
     def catalog_table():
         return render.catalog_markdown(load_catalog())
 

@@ -79,6 +79,8 @@ def _fence(snippet: Snippet, text: str, rendering: str, placement: Placement) ->
     attrs.append(f'data-copy="{attribute(text)}"')
     attrs.append(f'data-snippet="{attribute(snippet.id)}"')
     attrs.append(f'data-rendering="{rendering}"')
+    if placement.excerpt:
+        attrs.append(f'data-excerpt="{placement.excerpt[0]}-{placement.excerpt[1]}"')
     notes = [(line - shift, note) for line, note in placement.annotations if line - shift >= 1]
     shown = annotate(text, notes).rstrip("\n")
     fence = "```" if "```" not in shown else "````"
@@ -155,3 +157,13 @@ def catalog_markdown(catalog) -> str:
         major = entry.current_major if entry.moving_major_tag else f"{entry.current_major} (no moving tag)"
         rows.append(f"| `{entry.action}` | `{major}` | `{entry.newest_tag}` | `{entry.sha}` | {entry.runtime} | {entry.as_of} |")
     return "\n".join(rows) + "\n"
+
+
+def exercise_markdown(snippet: Snippet, text: str, page_uri: str, question: str, answer: str, rule: str) -> str:
+    """A question admonition with the broken workflow; the answer, naming the rule, folded."""
+    fence = _fence(snippet, text, TAGS, Placement([], [], (TAGS,)))
+    answer_block = (f"{answer.strip()}\n\nThe checks report this as **`{rule}`**, and the build of this page "
+                    f"proves that this workflow raises exactly that rule.\n")
+    inner = (f"{question.strip()}\n\n{fence}\n{_download(snippet, TAGS, page_uri)}\n\n"
+             f'??? success "Answer"\n\n{textwrap.indent(answer_block, "    ")}')
+    return f'\n!!! question "Find the bug: {html.escape(snippet.title)}"\n\n{textwrap.indent(inner, "    ")}\n'

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import engine
 from .catalog import load_catalog
+from . import render
 from .render import Placement, snippet_markdown
 from .rules import Finding, finding
 from .snippets import RENDERINGS, Snippet, SnippetLibrary, locate_target, render
@@ -54,6 +55,7 @@ class SiteBuild:
         self.snippet_problems: dict[str, list[Finding]] = {}
         self.placed: dict[str, list[str]] = {}
         self.failures: list[Failure] = []
+        self.exercises: list[tuple[str, str]] = []  # (page, snippet id)
         self.stats = engine.BatchStats()
         self.started = time.perf_counter()
         self._prepared = False
@@ -76,6 +78,11 @@ class SiteBuild:
             self.snippet_problems[snippet.id] = problems
         if self.validate:
             results = engine.check_batch(batch, self.layers, cache=self._cache(), stats=self.stats)
+            hardened = {k: v for k, v in batch.items() if self.library.get(k.split("\0")[0]).profile == "hardened"}
+            if hardened:
+                strict = engine.check_batch(hardened, self.layers, cache=self._cache(), profile="hardened")
+                for key, found in strict.items():
+                    results[key] = results[key] + [f for f in found if f not in results[key]]
             for key, found in results.items():
                 snippet_id, rendering = key.split("\0")
                 self.findings[(snippet_id, rendering)] = found
@@ -118,6 +125,25 @@ class SiteBuild:
         found = self.findings.get((snippet.id, shown[0]), [])
         return snippet_markdown(snippet, {r: self.texts[(snippet.id, r)] for r in shown}, page_uri,
                                 placement, self.layers, self.catalog.as_of, found)
+
+    def place_exercise(self, snippet_id: str, page_uri: str, question: str, answer: str) -> str:
+        """A "find the bug" exercise: the broken workflow, the question, the answer folded away.
+
+        The snippet must expect exactly one rule, and the checks must raise exactly it.
+        """
+        self.prepare()
+        page = f"{self.docs_dir}/{page_uri}"
+        snippet = self.library.get(snippet_id)
+        if snippet is None or len(snippet.expected_rules) != 1:
+            problem = "no such snippet" if snippet is None else "an exercise snippet must expect exactly one rule"
+            self.failures.append(Failure(page, snippet, finding(
+                "D006", snippet=snippet_id, fix=f"{problem}: add snippets/{snippet_id}.yml with '#| expect: <one rule ID>'")))
+            return f"\n!!! failure \"Broken exercise {snippet_id}\"\n"
+        self.placed.setdefault(snippet.id, []).append(page)
+        self.exercises.append((page, snippet.id))
+        self._judge(snippet, page)
+        text = self.texts[(snippet.id, snippet.renderings[0])]
+        return render.exercise_markdown(snippet, text, page_uri, question, answer, snippet.expected_rules[0])
 
     def _targets(self, snippet, text, page, targets) -> list[tuple[int, int]]:
         found = []

@@ -22,7 +22,9 @@ HEADER_KEYS = {
     "file": "the file name readers save it as (default: <id>.yml)",
     "expect": "rule IDs a counter-example must raise (and no other)",
     "why": "for a counter-example: what the reader should notice",
+    "profile": "'hardened': also checked with the hardened profile (every security finding is an error)",
 }
+PROFILES = ("default", "hardened")
 TAGS, PINNED = "tags", "pinned"
 RENDERINGS = (TAGS, PINNED)
 _USES_LINE = re.compile(
@@ -58,6 +60,10 @@ class Snippet:
         return bool(self.expected_rules)
 
     @property
+    def profile(self) -> str:
+        return self.meta.get("profile", "default")
+
+    @property
     def renderings(self) -> tuple[str, ...]:
         # a counter-example shows what people write: its own refs, one way
         return (TAGS,) if self.is_counter_example else RENDERINGS
@@ -84,6 +90,10 @@ def parse_snippet(snippet_id: str, path: str, source: str) -> Snippet:
         if not sep or key not in HEADER_KEYS:
             problems.append(finding("D007", (number, 1), problem=f"header line '{line.strip()}' is not a known '#| key: value'",
                                     fix="known keys: " + ", ".join(HEADER_KEYS)))
+            continue
+        if key == "profile" and value not in PROFILES:
+            problems.append(finding("D007", (number, 1), problem=f"unknown profile '{value}'",
+                                    fix="write '#| profile: hardened' or leave the line out"))
             continue
         if key == "expect":
             ids = tuple(re.split(r"[\s,]+", value)) if value else ()
