@@ -36,8 +36,10 @@ class Failure:
         f = self.finding
         if self.snippet is None:
             return f"{self.page}:{f.line}:{f.column}: {f.rule} {f.message} — {f.fix}"
-        return (f"{self.page}: snippet {self.snippet.id} ({self.snippet.path}:{f.line}:{f.column}): "
-                f"{f.rule} {f.message} — {f.fix}")
+        where = f"{self.snippet.path}:{f.line}:{f.column}"
+        if self.snippet.path.endswith(".py"):  # composed: the position is in the composed text
+            where = f"{self.snippet.path} composes {self.snippet.id}.yml, {f.line}:{f.column}"
+        return f"{self.page}: snippet {self.snippet.id} ({where}): {f.rule} {f.message} — {f.fix}"
 
 
 @dataclass
@@ -221,6 +223,7 @@ class SiteBuild:
 
     def report(self) -> tuple[list[str], str]:
         failures = self.failures + self.unplaced_failures()
+        failures += [Failure(path, None, problem) for path, problem in self.library.problems]
         lines = sorted(dict.fromkeys(f.line() for f in failures))
         snippets = len(self.library.snippets)
         if not self.validate:

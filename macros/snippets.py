@@ -142,12 +142,17 @@ def render(snippet: Snippet, catalog: Catalog, rendering: str) -> tuple[str, lis
 
 
 class SnippetLibrary:
-    """Every snippet under a directory, by id (its path without .yml)."""
+    """Every snippet under a directory, by id (its path without .yml).
+
+    Besides YAML files, a Python file in snippets/ may compose snippets: its
+    compose() returns {name: workflow text}, and each becomes <folder>/<name>.
+    """
 
     def __init__(self, root: Path, project: Path | None = None):
         self.root = root
         self.project = project or root.parent
         self._snippets: dict[str, Snippet] | None = None
+        self.problems: list[tuple[str, Finding]] = []  # (file, problem) for files that could not be read
 
     @property
     def snippets(self) -> dict[str, Snippet]:
@@ -155,10 +160,33 @@ class SnippetLibrary:
             found = {}
             for path in sorted(self.root.rglob("*.yml")):
                 snippet_id = path.relative_to(self.root).with_suffix("").as_posix()
-                text = path.read_text("utf-8")
-                found[snippet_id] = parse_snippet(snippet_id, path.relative_to(self.project).as_posix(), text)
+                relative = path.relative_to(self.project).as_posix()
+                try:
+                    text = path.read_bytes().decode("utf-8")
+                except (OSError, UnicodeDecodeError) as err:
+                    self.problems.append((relative, finding("Y005", why=str(err)[:120])))
+                    continue
+                found[snippet_id] = parse_snippet(snippet_id, relative, text)
+            for path in sorted(self.root.rglob("*.py")):
+                found.update(self._compose(path))
             self._snippets = found
         return self._snippets
+
+    def _compose(self, path: Path) -> dict[str, Snippet]:
+        import importlib.util
+
+        relative = path.relative_to(self.project).as_posix()
+        folder = path.parent.relative_to(self.root).as_posix()
+        try:
+            spec = importlib.util.spec_from_file_location(f"snippet_composition_{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            composed = module.compose()
+        except Exception as error:  # noqa: BLE001 - an author's bug becomes a build error, not a traceback
+            self.problems.append((relative, finding("D009", path=relative, error=f"{type(error).__name__}: {error}"[:200])))
+            return {}
+        prefix = "" if folder == "." else f"{folder}/"
+        return {f"{prefix}{name}": parse_snippet(f"{prefix}{name}", relative, text) for name, text in composed.items()}
 
     def get(self, snippet_id: str) -> Snippet | None:
         return self.snippets.get(snippet_id)

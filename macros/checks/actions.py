@@ -30,6 +30,9 @@ def _ref_findings(step: Step, catalog: Catalog) -> list[Finding]:
     if info.exists is None:
         return [finding("A009", pos, action=name, ref=uses.ref, newest=entry.newest_tag, as_of=entry.as_of)]
     if info.major is not None and info.major < entry.current_major_number:
+        # node20 is the sharper reason to update, where the newer major left it
+        if entry.older_majors.get(f"v{info.major}") == "node20" and entry.runtime != "node20":
+            return [finding("A010", pos, action=name, ref=uses.ref, current=entry.tag_ref, runtime=entry.runtime)]
         return [finding("A002", pos, action=name, ref=uses.ref, current=entry.tag_ref, as_of=entry.as_of)]
     return []
 
