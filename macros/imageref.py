@@ -81,8 +81,11 @@ def registry(pieces: list[Piece]) -> str | None:
 
 
 def check(pieces: list[Piece]) -> RefProblem | None:
-    text, _ = flatten(pieces)
+    text, spans = flatten(pieces)
     ref = parse(text)
+    digest_at = text.find("@")
+    if digest_at != -1 and any(end > digest_at for _, end, _ in spans):
+        ref.digest = None  # the digest comes from an expression: nothing written to check
     if ref.domain is not None and not DOMAIN_RE.fullmatch(ref.domain):
         return RefProblem(f"'{ref.domain}' is not a valid registry host", "write the registry host, such as ghcr.io")
     components = ref.path.split("/") if ref.path else [""]

@@ -25,6 +25,7 @@ class Rule:
     summary: str
     message: str
     fix: str
+    no_examples: str = ""  # why the rule has no example files, for the few that cannot have them
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def registry() -> dict[str, Rule]:
         if not item.name.endswith(".yml"):
             continue
         for entry in YAML(typ="safe").load(item.read_text("utf-8")) or []:
-            rule = Rule(**{k: str(entry[k]) for k in Rule.__dataclass_fields__})
+            rule = Rule(**{k: str(entry[k]) for k in Rule.__dataclass_fields__ if k in entry or k != "no_examples"})
             if rule.severity not in SEVERITIES or rule.id in rules:
                 raise ValueError(f"{item.name}: bad or duplicate rule {rule.id}")
             rules[rule.id] = rule

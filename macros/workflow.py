@@ -6,10 +6,11 @@ other expressions stay opaque pieces that remember whether they can carry capita
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 
 from .catalog import Uses, parse_uses
-from .expressions import bare_context, split_expressions
+from .expressions import bare_context, find_expressions, split_expressions
 from .yamldoc import Document, position, value_position
 
 # Contexts whose values keep the owner's or repository's capitals.
@@ -140,6 +141,19 @@ class Job:
         return written
 
 
+def iter_strings(node):
+    """(parent, key or index, text) for every string scalar below node."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        items = current.items() if isinstance(current, dict) else enumerate(current) if isinstance(current, list) else ()
+        for key, value in items:
+            if isinstance(value, str):
+                yield current, key, value
+            elif isinstance(value, (dict, list)):
+                stack.append(value)
+
+
 def parse_permissions(value) -> dict[str, str]:
     if isinstance(value, str):
         level = {"read-all": "read", "write-all": "write"}.get(value.strip(), "none")
@@ -193,6 +207,26 @@ class Workflow:
             pieces.extend(self._resolve_expression(part, job, step, depth))
         return _merge(pieces)
 
+    def resolve_word(self, word: str, job: Job, step: Step) -> list[Piece]:
+        """A word of a run: script: `${{ }}` as in YAML, `$VAR` from env: and $GITHUB_ENV."""
+        pieces: list[Piece] = []
+        for piece in self.resolve(word, job, step):
+            if not piece.literal:
+                pieces.append(piece)
+                continue
+            for part in resolve_shell(piece.text):
+                name = part.source[1:] if not part.literal else ""
+                value = self._env_value(name, job, step) if name and not part.text.endswith(",,}") else None
+                pieces.extend(value if value is not None else [part])
+        return _merge(pieces)
+
+    def _env_value(self, name: str, job: Job, step: Step, depth: int = 0) -> list[Piece] | None:
+        for scope in (step.env, job.env, self.env):
+            if name in scope and scope[name] is not None:
+                return self.resolve(str(scope[name]), job, step, depth + 1)
+        written = job.github_env_before(step.index)
+        return resolve_shell(written[name]) if name in written else None
+
     def _resolve_expression(self, inner: str, job, step, depth) -> list[Piece]:
         context = bare_context(inner)
         if context is None:
@@ -209,6 +243,27 @@ class Workflow:
                 if name in written:
                     return resolve_shell(written[name])
         return [Piece(inner, literal=False, source=context)]
+
+
+def shell_commands(script: str) -> list[list[str]]:
+    """Each simple command of a run: script as its words, `${{ }}` kept whole, quotes removed."""
+    joined = re.sub(r"\\\n", " ", script)
+    kept = {}
+    for n, expr in enumerate(reversed(find_expressions(joined))):
+        token = f"\x00{n}\x00"  # shields `||`, quotes and spaces inside expressions from the shell split
+        kept[token] = joined[expr.start: expr.end]
+        joined = joined[: expr.start] + token + joined[expr.end:]
+    commands = []
+    for line in re.split(r"\n|&&|\|\||;|\|", joined):
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError:
+            continue  # unbalanced quotes: not a command we can read
+        for token, original in kept.items():
+            words = [w.replace(token, original) for w in words]
+        if words:
+            commands.append(words)
+    return commands
 
 
 def resolve_shell(text: str) -> list[Piece]:

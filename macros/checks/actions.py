@@ -9,7 +9,7 @@ import difflib
 from ..catalog import Catalog
 from ..expressions import STEP_OUTPUT_RE, STEP_REF_RE, find_expressions
 from ..rules import Finding, finding
-from ..workflow import Job, Step, Workflow
+from ..workflow import Job, Step, Workflow, iter_strings
 from ..yamldoc import position
 
 
@@ -58,19 +58,6 @@ def _input_findings(step: Step, catalog: Catalog) -> list[Finding]:
     return findings
 
 
-def _strings(node, path=()):
-    """Every string scalar below node, with its parent and key."""
-    stack = [(node, path)]
-    while stack:
-        current, where = stack.pop()
-        items = current.items() if isinstance(current, dict) else enumerate(current) if isinstance(current, list) else ()
-        for key, value in items:
-            if isinstance(value, str):
-                yield current, key, value
-            elif isinstance(value, (dict, list)):
-                stack.append((value, where + (key,)))
-
-
 def _step_ref_findings(job: Job, workflow: Workflow, catalog: Catalog) -> list[Finding]:
     findings = []
     ids = {s.id: s for s in job.steps if s.id}
@@ -78,7 +65,7 @@ def _step_ref_findings(job: Job, workflow: Workflow, catalog: Catalog) -> list[F
     if isinstance(job.node.get("outputs"), dict):  # the only job-level key that sees steps
         scopes.append((len(job.steps), job.node["outputs"]))
     for index, node in scopes:
-        for parent, key, text in _strings(node):
+        for parent, key, text in iter_strings(node):
             implicit = key == "if" and "${{" not in text
             spans = [text] if implicit else [e.inner for e in find_expressions(text)]
             for inner in spans:

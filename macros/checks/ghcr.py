@@ -1,7 +1,8 @@
 """Layer 4: what GHCR needs that no general workflow checker knows.
 
 A job that pushes to ghcr.io must log in to ghcr.io first, have `packages: write`,
-and name images in lowercase; every image reference must follow the OCI grammar.
+and name images in lowercase; attestations and signatures need their own grants;
+every image reference, wherever it is built, must follow the OCI grammar.
 """
 from __future__ import annotations
 
@@ -11,14 +12,22 @@ from dataclasses import dataclass
 from .. import imageref
 from ..expressions import find_expressions
 from ..rules import Finding, finding
-from ..workflow import Job, Piece, Step, Workflow
+from ..workflow import Job, Piece, Step, Workflow, iter_strings, shell_commands
 from ..yamldoc import position, value_position
 
 GHCR = "ghcr.io"
+RETIRED_REGISTRY = "docker.pkg.github.com"
 BUILD_PUSH = "docker/build-push-action"
 METADATA = "docker/metadata-action"
 LOGIN = "docker/login-action"
+ATTEST = ("actions/attest", "actions/attest-build-provenance")
+DELETE_VERSIONS = "actions/delete-package-versions"
 TOKEN_SOURCES = {"secrets.GITHUB_TOKEN", "github.token"}
+OWN_REPOSITORY_SOURCES = {"github.repository", "github.repository_owner", "$GITHUB_REPOSITORY",
+                          "$GITHUB_REPOSITORY_OWNER"}
+PR_EVENTS = ("pull_request", "pull_request_target")
+# words in a condition that tell pull requests apart from pushes
+PR_GATES = ("github.event_name", "github.event.pull_request", "github.ref", "github.head_ref", "github.base_ref")
 _DOCKER_LOGIN_GHCR = re.compile(r"\bdocker\s+login\b[^\n]*\bghcr\.io\b", re.IGNORECASE)
 
 
@@ -26,10 +35,12 @@ _DOCKER_LOGIN_GHCR = re.compile(r"\bdocker\s+login\b[^\n]*\bghcr\.io\b", re.IGNO
 class ImageUse:
     pieces: list[Piece]
     pos: tuple[int, int]
-    where: str  # tags | images | cache | outputs | container | service
+    where: str  # tags | images | cache | outputs | container | service | run
     job: Job
     step: Step | None = None
     lowercased_by_action: bool = False
+    pushes: bool = False  # a run: command that pushes this reference
+    signs: bool = False  # a run: `cosign sign` of this reference
 
     @property
     def registry(self) -> str | None:
@@ -39,6 +50,13 @@ class ImageUse:
     def text(self) -> str:
         return imageref.display(self.pieces)
 
+    def owned_by_this_repository(self) -> bool:
+        text, spans = imageref.flatten(self.pieces)
+        name_end = imageref.parse(text).name_end
+        return any(start < name_end and piece.source in OWN_REPOSITORY_SOURCES for start, _, piece in spans)
+
+
+# -- finding image references ------------------------------------------------
 
 def _split_raw(text: str, commas: bool) -> list[tuple[int, str]]:
     """(offset, item) for each newline- (and comma-) separated item, outside expressions."""
@@ -82,14 +100,50 @@ def _attribute(raw: str, name: str) -> str | None:
     return None
 
 
+def _run_image_words(words: list[str]) -> list[tuple[str, str]]:
+    """(word, what the command does with it) for the image references in one shell command."""
+    def tagged(args):
+        found = []
+        for i, word in enumerate(args):
+            if word in ("-t", "--tag") and i + 1 < len(args):
+                found.append(args[i + 1])
+            elif word.startswith("--tag="):
+                found.append(word.split("=", 1)[1])
+        return found
+
+    def last_positional(args):
+        plain = [w for w in args if not w.startswith("-")]
+        return plain[-1:] if plain else []
+
+    if words[:1] == ["cosign"] and words[1:2] == ["sign"]:
+        return [(w, "sign") for w in last_positional(words[2:])]
+    if words[:1] != ["docker"]:
+        return []
+    rest = words[1:]
+    if rest[:1] == ["image"]:
+        rest = rest[1:]
+    if rest[:1] == ["push"]:
+        return [(w, "push") for w in last_positional(rest[1:])]
+    if rest[:1] == ["pull"]:
+        return [(w, "ref") for w in last_positional(rest[1:])]
+    if rest[:1] == ["tag"]:
+        return [(w, "ref") for w in [x for x in rest[1:] if not x.startswith("-")][:2]]
+    if rest[:3] == ["buildx", "imagetools", "create"]:
+        return [(w, "push") for w in tagged(rest[3:])]
+    if rest[:1] == ["build"] or rest[:2] == ["buildx", "build"]:
+        pushes = "--push" in rest
+        return [(w, "push" if pushes else "ref") for w in tagged(rest)]
+    return []
+
+
 def image_uses(workflow: Workflow) -> list[ImageUse]:
     uses: list[ImageUse] = []
 
-    def add(raw, approx, where, job, step=None, lowered=False):
-        pieces = workflow.resolve(raw, job, step)
+    def add(raw, approx, where, job, step=None, lowered=False, pieces=None, does="ref"):
+        pieces = pieces if pieces is not None else workflow.resolve(raw, job, step)
         needle = raw.split("${{")[0] or raw[:20]
         pos = workflow.locate(needle, approx) if needle.strip() else approx
-        uses.append(ImageUse(pieces, pos, where, job, step, lowered))
+        uses.append(ImageUse(pieces, pos, where, job, step, lowered, does == "push", does == "sign"))
 
     for job in workflow.jobs:
         container = job.node.get("container")
@@ -121,8 +175,15 @@ def image_uses(workflow: Workflow) -> list[ImageUse]:
                     name = _attribute(raw, "name") if "name=" in raw else raw
                     if name:
                         add(name, approx, "images", job, step, lowered=True)
+            elif step.run:
+                start = step.value_position("run")
+                for words in shell_commands(step.run):
+                    for word, does in _run_image_words(words):
+                        add(word, start, "run", job, step, pieces=workflow.resolve_word(word, job, step), does=does)
     return uses
 
+
+# -- who pushes, who logs in ---------------------------------------------------
 
 def _pushes(step: Step) -> bool:
     """Could this build-push step push? A literal false says no; an expression may."""
@@ -130,20 +191,22 @@ def _pushes(step: Step) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
-        text = value.strip().lower()
-        return text not in ("false", "")
+        return value.strip().lower() not in ("false", "")
     outputs = str(step.with_.get("outputs") or "")
     return "push=true" in outputs.replace(" ", "")
 
 
 def push_targets(job: Job, uses: list[ImageUse]) -> list[tuple[Step, ImageUse]]:
-    """(pushing step, image it pushes) for every build-push step in job that may push."""
+    """(pushing step, image it pushes) for every step of job that may push."""
     by_step: dict[int, list[ImageUse]] = {}
     for use in uses:
         if use.job is job and use.step is not None:
             by_step.setdefault(use.step.index, []).append(use)
     targets = []
     for step in job.steps:
+        for use in by_step.get(step.index, []):
+            if use.pushes:
+                targets.append((step, use))
         if not step.is_action(BUILD_PUSH) or not _pushes(step):
             continue
         for use in by_step.get(step.index, []):
@@ -173,21 +236,74 @@ def _login_registry(step: Step, workflow: Workflow) -> str | None:
         if registry is None or not str(registry).strip():
             return "docker.io"
         pieces = workflow.resolve(str(registry), step.job, step)
-        text = "".join(p.text for p in pieces if p.literal) if all(p.literal for p in pieces) else None
-        return text.strip().lower() if text else None
+        if all(p.literal for p in pieces):
+            return "".join(p.text for p in pieces).strip().lower()
+        return None
     if step.run and _DOCKER_LOGIN_GHCR.search(step.run):
         return GHCR
     return None
 
 
-def _uses_job_token(step: Step, workflow: Workflow) -> bool:
+def _ghcr_logins(job: Job, before: int, workflow: Workflow) -> list[Step]:
+    return [s for s in job.steps[:before] if _login_registry(s, workflow) == GHCR]
+
+
+def _password_source(step: Step, workflow: Workflow) -> str | None:
+    """The expression the login's password comes from ('secrets.GITHUB_TOKEN', 'secrets.MY_PAT')."""
     if not step.is_action(LOGIN):
-        return True
+        return None
     pieces = workflow.resolve(str(step.with_.get("password", "")), step.job, step)
-    return any(not p.literal and p.source in TOKEN_SOURCES for p in pieces)
+    opaque = [p.source for p in pieces if not p.literal]
+    return opaque[0] if len(opaque) == 1 else None
 
 
-def _permission_finding(job: Job, first_push: Step) -> Finding | None:
+def _granted(job: Job, scope: str, level: str) -> bool:
+    granted, _ = job.effective_permissions()
+    if granted is None:
+        return False
+    order = {"none": 0, "read": 1, "write": 2}
+    return order.get(granted.get(scope, "none"), 0) >= order[level]
+
+
+def _missing(job: Job, needs: dict[str, str]) -> list[str]:
+    return [f"{scope}: {level}" for scope, level in needs.items() if not _granted(job, scope, level)]
+
+
+def _is_true(value) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _attest_major(step: Step, catalog) -> int | None:
+    uses = step.uses
+    entry = catalog.get(uses.action) if uses else None
+    if entry is None:
+        return None
+    if not uses.ref:
+        return entry.current_major_number
+    return catalog.classify(entry, uses.ref).major
+
+
+# -- the rules -------------------------------------------------------------------
+
+def _reference_findings(uses: list[ImageUse]) -> list[Finding]:
+    findings = []
+    for use in uses:
+        pieces = use.pieces
+        if len(pieces) == 1 and not pieces[0].literal:
+            continue  # a single expression: nothing written to check
+        checked = [Piece(p.text.lower()) if p.literal else p for p in pieces] if use.lowercased_by_action else pieces
+        problem = imageref.check(checked)
+        if problem:
+            findings.append(finding("G004", use.pos, ref=use.text, why=problem.why, fix=problem.fix))
+            continue
+        if not use.lowercased_by_action and use.registry == GHCR:
+            piece = imageref.mixed_case_in_name(pieces)
+            if piece is not None:
+                findings.append(finding("G005", use.pos, ref=use.text, source=piece.source))
+    return findings
+
+
+def _permission_finding(job: Job) -> Finding | None:
     granted, where = job.effective_permissions()
     if granted is not None and granted.get("packages") == "write":
         return None
@@ -199,46 +315,170 @@ def _permission_finding(job: Job, first_push: Step) -> Finding | None:
             fix="add to the job: permissions: {contents: read, packages: write}",
         )
     owner = "its" if where == "job" else "the workflow's"
-    level = granted.get("packages", "none")
     return finding(
         "G003", pos, job=job.id,
-        why=f"{owner} permissions: give packages: {level} (scopes a permissions: block leaves out are none)",
+        why=f"{owner} permissions: give packages: {granted.get('packages', 'none')} (scopes a permissions: block leaves out are none)",
         fix="add 'packages: write' to the job's permissions:",
     )
 
 
-def check(workflow: Workflow, catalog) -> list[Finding]:
-    findings: list[Finding] = []
-    uses = image_uses(workflow)
-    for use in uses:
-        pieces = use.pieces
-        if all(not p.literal for p in pieces) and len(pieces) == 1:
-            continue  # a single expression: nothing written to check
-        checked = [Piece(p.text.lower()) if p.literal else p for p in pieces] if use.lowercased_by_action else pieces
-        problem = imageref.check(checked)
+def _push_findings(job: Job, uses: list[ImageUse], workflow: Workflow) -> list[Finding]:
+    targets = [(s, u) for s, u in push_targets(job, uses) if u.registry == GHCR]
+    if not targets:
+        return []
+    findings = []
+    first_push = min(targets, key=lambda t: t[0].index)[0]
+    logins = [(s, _login_registry(s, workflow)) for s in job.steps[: first_push.index]]
+    ghcr_logins = [s for s, registry in logins if registry == GHCR]
+    if not ghcr_logins:
+        hub = [s for s, registry in logins if registry == "docker.io" and "registry" not in s.with_]
+        if hub:
+            findings.append(finding("G002", hub[0].key_position("uses"), job=job.id))
+        else:
+            findings.append(finding("G001", first_push.key_position("uses" if first_push.uses else "run"), job=job.id))
+    sources = [_password_source(s, workflow) for s in ghcr_logins]
+    if not ghcr_logins or any(src in TOKEN_SOURCES or src is None for src in sources):
+        problem = _permission_finding(job)
         if problem:
-            findings.append(finding("G004", use.pos, ref=use.text, why=problem.why, fix=problem.fix))
-            continue
-        if not use.lowercased_by_action and use.registry == GHCR:
-            piece = imageref.mixed_case_in_name(pieces)
-            if piece is not None:
-                findings.append(finding("G005", use.pos, ref=use.text, source=piece.source))
+            findings.append(problem)
+    personal = [(s, src) for s, src in zip(ghcr_logins, sources)
+                if src and src.startswith("secrets.") and src not in TOKEN_SOURCES]
+    if personal and all(use.owned_by_this_repository() for _, use in targets):
+        step, source = personal[0]
+        findings.append(finding("G015", step.value_position("with"), source=source))
+    return findings
 
-    for job in workflow.jobs:
-        targets = [(s, u) for s, u in push_targets(job, uses) if u.registry == GHCR]
-        if not targets:
+
+def _triggers(workflow: Workflow) -> set[str]:
+    on = workflow.root.get("on")
+    if isinstance(on, str):
+        return {on}
+    if isinstance(on, list):
+        return {str(e) for e in on}
+    if isinstance(on, dict):
+        return {str(e) for e in on}
+    return set()
+
+
+def _gated(text) -> bool:
+    return isinstance(text, str) and any(gate in text for gate in PR_GATES)
+
+
+def _pull_request_findings(job: Job, uses: list[ImageUse], workflow: Workflow) -> list[Finding]:
+    events = [e for e in PR_EVENTS if e in _triggers(workflow)]
+    if not events or _gated(job.node.get("if")):
+        return []
+    findings = []
+    seen = set()
+    for step, _ in push_targets(job, uses):
+        if step.index in seen or _gated(step.node.get("if")):
             continue
-        first_push = min(targets, key=lambda t: t[0].index)[0]
-        logins = [(s, _login_registry(s, workflow)) for s in job.steps[: first_push.index]]
-        ghcr_logins = [s for s, registry in logins if registry == GHCR]
-        if not ghcr_logins:
-            hub = [s for s, registry in logins if registry == "docker.io" and "registry" not in s.with_]
-            if hub:
-                findings.append(finding("G002", hub[0].key_position("uses"), job=job.id))
-            else:
-                findings.append(finding("G001", first_push.key_position("uses"), job=job.id))
-        if not ghcr_logins or any(_uses_job_token(s, workflow) for s in ghcr_logins):
-            problem = _permission_finding(job, first_push)
-            if problem:
-                findings.append(problem)
+        seen.add(step.index)
+        if step.is_action(BUILD_PUSH) and _gated(step.with_.get("push")):
+            continue
+        findings.append(finding("G006", step.key_position("uses" if step.uses else "run"), job=job.id, event=events[0]))
+    return findings
+
+
+def _attest_findings(job: Job, workflow: Workflow, catalog) -> list[Finding]:
+    findings = []
+    for step in job.steps:
+        if not any(step.is_action(name) for name in ATTEST):
+            continue
+        action = step.uses.action
+        missing = _missing(job, {"id-token": "write", "attestations": "write"})
+        if missing:
+            findings.append(finding("G007", step.key_position("uses"), action=action, job=job.id,
+                                    missing=" and ".join(missing)))
+        if not _is_true(step.with_.get("push-to-registry")):
+            continue
+        subject = workflow.resolve(str(step.with_.get("subject-name", "")), job, step)
+        on_ghcr = imageref.registry(subject) in (GHCR, None)
+        if on_ghcr and not _ghcr_logins(job, step.index, workflow):
+            findings.append(finding("G014", step.key_position("uses"), action=action, job=job.id))
+        record = step.with_.get("create-storage-record", True)
+        if (_attest_major(step, catalog) or 0) >= 4 and not (record is False or str(record).strip().lower() == "false"):
+            if not _granted(job, "artifact-metadata", "write"):
+                findings.append(finding("G008", step.key_position("uses"), action=action, job=job.id))
+    return findings
+
+
+def _cosign_findings(job: Job, uses: list[ImageUse], workflow: Workflow) -> list[Finding]:
+    signs = [u for u in uses if u.job is job and u.signs]
+    findings = []
+    for use in signs:
+        words = next((w for w in shell_commands(use.step.run or "") if w[:2] == ["cosign", "sign"]), [])
+        if any(w == "--key" or w.startswith("--key=") for w in words):
+            continue  # signing with a key: no OIDC token involved
+        needs = {"id-token": "write"}
+        if use.registry in (GHCR, None) and (use.registry == GHCR or _ghcr_logins(job, use.step.index, workflow)):
+            needs["packages"] = "write"
+        missing = _missing(job, needs)
+        if missing:
+            findings.append(finding("G009", use.step.key_position("run"), job=job.id, missing=" and ".join(missing)))
+    return findings
+
+
+def _build_step_findings(job: Job) -> list[Finding]:
+    findings = []
+    for step in job.steps:
+        if not step.is_action(BUILD_PUSH):
+            continue
+        platforms = step.with_.get("platforms")
+        if _is_true(step.with_.get("load")) and isinstance(platforms, str) and "${{" not in platforms:
+            listed = [p.strip() for p in re.split(r"[,\n]", platforms) if p.strip()]
+            if len(listed) > 1:
+                findings.append(finding("G010", step.value_position("with"), platforms=", ".join(listed)))
+        outputs = str(step.with_.get("outputs") or "")
+        if _pushes(step) and not str(step.with_.get("tags") or "").strip() and "name=" not in outputs:
+            findings.append(finding(
+                "G011", step.key_position("uses"), why="",
+                fix="add tags: (such as ${{ steps.meta.outputs.tags }} from docker/metadata-action), "
+                    "or push by digest with outputs: type=image,name=<image>,push-by-digest=true,push=true",
+            ))
+    return findings
+
+
+def _container_findings(job: Job, uses: list[ImageUse]) -> list[Finding]:
+    granted, _ = job.effective_permissions()
+    if granted is None or granted.get("packages", "none") != "none":
+        return []
+    findings = []
+    for use in uses:
+        if use.job is job and use.where in ("container", "service") and use.registry == GHCR:
+            findings.append(finding("G012", use.pos, job=job.id, image=use.text))
+    return findings
+
+
+def _cleanup_findings(job: Job) -> list[Finding]:
+    return [
+        finding("G013", step.value_position("with"))
+        for step in job.steps
+        if step.is_action(DELETE_VERSIONS)
+        and _is_true(step.with_.get("delete-only-untagged-versions"))
+        and str(step.with_.get("package-type", "container")).strip() == "container"
+    ]
+
+
+def _retired_registry_findings(workflow: Workflow) -> list[Finding]:
+    findings = []
+    for parent, key, text in iter_strings(workflow.root):
+        if RETIRED_REGISTRY in text.lower():
+            start = position(parent, key=key) if isinstance(parent, dict) else position(parent, index=key)
+            word = next((w for w in re.split(r"[\s,'\"]+", text) if RETIRED_REGISTRY in w.lower()), RETIRED_REGISTRY)
+            findings.append(finding("G016", workflow.locate(RETIRED_REGISTRY, start), ref=word))
+    return findings
+
+
+def check(workflow: Workflow, catalog) -> list[Finding]:
+    uses = image_uses(workflow)
+    findings = _reference_findings(uses) + _retired_registry_findings(workflow)
+    for job in workflow.jobs:
+        findings += _push_findings(job, uses, workflow)
+        findings += _pull_request_findings(job, uses, workflow)
+        findings += _attest_findings(job, workflow, catalog)
+        findings += _cosign_findings(job, uses, workflow)
+        findings += _build_step_findings(job)
+        findings += _container_findings(job, uses)
+        findings += _cleanup_findings(job)
     return findings

@@ -1,0 +1,109 @@
+"""Every rule: a stable entry in the registry, a failing example that raises exactly it,
+and a passing example that raises nothing, in both renderings (tags and pinned)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import ROOT
+
+from macros import engine
+from macros.catalog import load_catalog
+from macros.rules import registry
+from macros.snippets import SnippetLibrary, render
+
+LIBRARY = SnippetLibrary(ROOT / "snippets", ROOT)
+CATALOG = load_catalog()
+PREFIXES = {"yaml": "Y", "schema": "S", "actions": "A", "expressions": "E", "ghcr": "G",
+            "zizmor": "Z", "actionlint": "L", "site": "D", "engine": "X"}
+ENGINE_LAYERS = {"yaml", "schema", "actions", "expressions", "ghcr", "zizmor", "actionlint"}
+
+
+def test_registry_entries_are_well_formed():
+    for rule_id, rule in registry().items():
+        assert re.fullmatch(r"[A-Z]\d{3}", rule_id)
+        assert rule.severity in ("error", "warning")
+        assert rule.id.startswith(PREFIXES[rule.layer]), rule_id
+        for text in (rule.message, rule.fix, rule.summary):
+            assert text.strip() and "\n" not in text, rule_id
+
+
+def test_every_engine_rule_has_examples_or_says_why_not():
+    for rule in registry().values():
+        if rule.layer not in ENGINE_LAYERS or rule.no_examples:
+            continue
+        for kind in ("fail", "pass"):
+            assert LIBRARY.get(f"rules/{rule.id}/{kind}") is not None, f"snippets/rules/{rule.id}/{kind}.yml is missing"
+
+
+def _examples():
+    for snippet in LIBRARY:
+        match = re.fullmatch(r"rules/([A-Z]\d{3})/(fail|pass)", snippet.id)
+        if match:
+            yield snippet, match.group(1), match.group(2)
+
+
+def _texts(profile: str) -> dict[str, str]:
+    texts = {}
+    for snippet, rule_id, kind in _examples():
+        fail = LIBRARY.get(f"rules/{rule_id}/fail")
+        wanted = fail.profile if fail is not None else "default"
+        if wanted != profile:
+            continue
+        for rendering in snippet.renderings:
+            texts[f"{snippet.id}:{rendering}"] = render(snippet, CATALOG, rendering)[0]
+    return texts
+
+
+@pytest.fixture(scope="module")
+def results():
+    """All examples, checked in one batch per profile, as the site build does."""
+    found = {}
+    for profile in ("default", "hardened"):
+        texts = _texts(profile)
+        if texts:
+            found.update(engine.check_batch(texts, profile=profile))
+    return found
+
+
+@pytest.mark.parametrize("snippet,rule_id,kind", list(_examples()), ids=lambda v: getattr(v, "id", str(v)))
+def test_example_raises_exactly_its_rule(snippet, rule_id, kind, results):
+    for rendering in snippet.renderings:
+        raised = sorted({f.rule for f in results[f"{snippet.id}:{rendering}"]})
+        if kind == "fail":
+            assert raised == [rule_id], f"{snippet.id} ({rendering}) raised {raised}"
+        else:
+            assert raised == [], f"{snippet.id} ({rendering}) raised {raised}"
+
+
+def test_failing_examples_declare_their_rule():
+    for snippet, rule_id, kind in _examples():
+        if kind == "fail":
+            assert snippet.expected_rules == (rule_id,), snippet.id
+
+
+def test_a_file_that_is_not_utf8_is_y005():
+    found = engine.check_document(b"name: caf\xe9\non: push\n")
+    assert [(f.rule, f.line) for f in found] == [("Y005", 1)]
+
+
+def test_binary_data_is_y005():
+    assert [f.rule for f in engine.check_document(b"\x7fELF\x00\x00\x01")] == ["Y005"]
+
+
+def test_a_file_over_one_mebibyte_is_y006():
+    big = b"name: x\n" + b"# padding\n" * 120_000
+    assert [f.rule for f in engine.check_document(big)] == ["Y006"]
+
+
+def test_a_bug_in_one_layer_is_x001_and_the_others_still_run(monkeypatch):
+    from macros import checks
+
+    def broken(workflow, catalog):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(checks.LAYERS, "schema", broken)
+    text = LIBRARY.get("rules/G003/fail")
+    found = engine.check_document(render(text, CATALOG, "tags")[0], layers=("yaml", "schema", "ghcr"))
+    assert {f.rule for f in found} == {"X001", "G003"}
+    assert "RuntimeError: boom" in next(f.message for f in found if f.rule == "X001")
