@@ -14,8 +14,11 @@ log = logging.getLogger("mkdocs.plugins.ghcr_course")
 
 
 def on_files(files, config):
-    for path, text in sitebuild.current().raw_files().items():
+    build = sitebuild.current()
+    for path, text in build.raw_files().items():
         files.append(File.generated(config, path, content=text.encode("utf-8")))
+    for path, markdown in build.generated_pages().items():
+        files.append(File.generated(config, path, content=markdown))
     return files
 
 

@@ -125,6 +125,9 @@ def snippet_markdown(snippet: Snippet, texts: dict, page_uri: str, placement: Pl
 
 
 def _counter_example(snippet: Snippet, text: str, page_uri: str, placement: Placement, findings: list[Finding]) -> str:
+    if not placement.highlight:  # point at what the checks found
+        placement = Placement(sorted({(f.line, f.line) for f in findings}), placement.annotations,
+                              placement.renderings, placement.excerpt)
     body = _fence(snippet, text, TAGS, placement)
     rows = "".join(
         f"- `{f.rule}` line {f.line}: {_md_inline(f.message)}\n" for f in findings
@@ -167,3 +170,77 @@ def exercise_markdown(snippet: Snippet, text: str, page_uri: str, question: str,
     inner = (f"{question.strip()}\n\n{fence}\n{_download(snippet, TAGS, page_uri)}\n\n"
              f'??? success "Answer"\n\n{textwrap.indent(answer_block, "    ")}')
     return f'\n!!! question "Find the bug: {html.escape(snippet.title)}"\n\n{textwrap.indent(inner, "    ")}\n'
+
+
+LAYER_TITLES = {
+    "yaml": "YAML",
+    "schema": "Workflow syntax",
+    "actions": "Actions",
+    "expressions": "Expressions",
+    "ghcr": "GHCR",
+    "zizmor": "Security (zizmor)",
+    "actionlint": "actionlint",
+    "engine": "The checker itself",
+}
+
+
+def _template(text: str) -> str:
+    """A rule's message or fix as readers see it: placeholders become <name>."""
+    return re.sub(r"(?<!\{)\{([a-z_]+)\}(?!\})", r"<\1>", text)
+
+
+def rule_page_markdown(rule, has_examples: bool) -> str:
+    """The reference page of one rule; its examples are placed (and so checked) by the macros."""
+    lines = [
+        f"# {rule.id} {rule.name}",
+        "",
+        f"**{LAYER_TITLES.get(rule.layer, rule.layer)}** · severity **{rule.severity}**",
+        "",
+        rule.summary,
+        "",
+        "## What ghcr-check says",
+        "",
+        "Message",
+        f":   `{_template(rule.message)}`",
+        "",
+        "Fix",
+        f":   `{_template(rule.fix)}`",
+        "",
+    ]
+    if has_examples:
+        lines += [
+            "## Failing example",
+            "",
+            f'<!--[[ workflow("rules/{rule.id}/fail") ]]-->',
+            "",
+            "## Passing example",
+            "",
+            f'<!--[[ workflow("rules/{rule.id}/pass") ]]-->',
+            "",
+        ]
+    elif rule.no_examples:
+        lines += ["## Examples", "", f"None on this page: {rule.no_examples}.", ""]
+    return "\n".join(lines)
+
+
+def rules_index_markdown(rules) -> str:
+    lines = [
+        "# Check rules",
+        "",
+        "Every finding of `ghcr-check`, and of this site's build, comes from one of these rules. "
+        "Each has a stable ID, a one-line message and a fix; each page shows a failing and a passing "
+        "example, both checked when the site was built.",
+        "",
+    ]
+    by_layer: dict[str, list] = {}
+    for rule in rules:
+        by_layer.setdefault(rule.layer, []).append(rule)
+    for layer, title in LAYER_TITLES.items():
+        if layer not in by_layer:
+            continue
+        lines += [f"## {title}", "", "| Rule | Name | Severity | What it finds |", "|---|---|---|---|"]
+        for rule in by_layer[layer]:
+            summary = rule.summary.replace("|", "\\|")
+            lines.append(f"| [{rule.id}]({rule.id}.md) | `{rule.name}` | {rule.severity} | {summary} |")
+        lines.append("")
+    return "\n".join(lines)

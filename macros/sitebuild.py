@@ -12,12 +12,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import engine
+from . import engine, render
 from .catalog import load_catalog
-from . import render
 from .render import Placement, snippet_markdown
 from .rules import Finding, finding
-from .snippets import RENDERINGS, Snippet, SnippetLibrary, locate_target, render
+from .snippets import Snippet, SnippetLibrary, locate_target, render_snippet
 
 VALIDATION_SETTING = "GHCR_COURSE_CHECKS"  # "off" skips the checks: for bench/build.py only
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
@@ -73,7 +72,7 @@ class SiteBuild:
         for snippet in self.library:
             problems = list(snippet.problems)
             for rendering in snippet.renderings:
-                text, composed = render(snippet, self.catalog, rendering)
+                text, composed = render_snippet(snippet, self.catalog, rendering)
                 self.texts[(snippet.id, rendering)] = text
                 problems += [p for p in composed if p not in problems]
                 batch[f"{snippet.id}\0{rendering}"] = text
@@ -99,6 +98,17 @@ class SiteBuild:
         if os.environ.get("GHCR_CHECK_CACHE"):
             return engine.default_cache()
         return engine.ResultCache(self.project / ".cache" / "ghcr-check")
+
+    def generated_pages(self) -> dict[str, str]:
+        """Docs path -> Markdown of the pages made from data: the check rules reference."""
+        from .rules import registry
+
+        rules = [r for r in registry().values() if r.layer in render.LAYER_TITLES]
+        pages = {"reference/rules/index.md": render.rules_index_markdown(rules)}
+        for rule in rules:
+            has_examples = self.library.get(f"rules/{rule.id}/fail") is not None
+            pages[f"reference/rules/{rule.id}.md"] = render.rule_page_markdown(rule, has_examples)
+        return pages
 
     # -- on pages ------------------------------------------------------------
 

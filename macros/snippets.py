@@ -120,8 +120,8 @@ def render(snippet: Snippet, catalog: Catalog, rendering: str) -> tuple[str, lis
             continue
         uses = parse_uses(match["name"] + (match["ref"] or ""))
         at = (snippet.source_line(number), match.start("name") + 1)
-        if uses.kind != "action":
-            out.append(line)
+        if uses.kind != "action" or "$" in match["name"]:
+            out.append(line)  # local, docker:// and expressions are not versioned by the catalog
             continue
         if match["tail"].strip():
             problems.append(finding("D003", (snippet.source_line(number), match.start("tail") + 1)))
@@ -139,6 +139,9 @@ def render(snippet: Snippet, catalog: Catalog, rendering: str) -> tuple[str, lis
         out.append(f"{match['lead']}{match['q']}{match['name']}@{ref.split(' #')[0]}{match['q']}"
                    f"{' #' + ref.split(' #', 1)[1] if ' #' in ref else ''}{newline}")
     return "".join(out), problems
+
+
+render_snippet = render  # for modules that also import the render module
 
 
 class SnippetLibrary:
