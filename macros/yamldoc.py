@@ -2,16 +2,18 @@
 
 Any input gives a Document or findings, never an exception: bytes that are not
 UTF-8, binary data, huge files, alias bombs and deep nesting are all findings.
+
+libyaml's event parser reads the text (20 to 50 times faster than ruamel.yaml's
+round-trip loader, which the snippets still use to keep comments); the documents
+are built here, iteratively, with YAML 1.2 core-schema scalars and positions.
 """
 from __future__ import annotations
 
 import datetime
-import warnings
+import re
 from dataclasses import dataclass
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+import yaml
 
 from .rules import Finding, finding
 
@@ -19,9 +21,9 @@ MAX_BYTES = 1 << 20
 MAX_NODES = 200_000  # after alias expansion; real workflows have a few hundred
 MAX_DEPTH = 64
 
-# ruamel's problem text -> what to do about it
+# the parser's problem text -> what to do about it
 _SYNTAX_FIXES = (
-    ("'\\t'", "indent with spaces; YAML does not allow tabs there"),
+    ("(a tab)", "indent with spaces; YAML does not allow tabs there"),
     ("mapping values are not allowed", "put the value on one line or quote it; check the indentation above"),
     ("could not find expected ':'", "add ': ' after the key, or quote the text"),
     ("expected <block end>", "align this line with its siblings"),
@@ -35,7 +37,7 @@ _SYNTAX_FIXES = (
 @dataclass
 class Document:
     text: str
-    root: CommentedMap
+    root: dict
 
     @property
     def lines(self) -> list[str]:
@@ -83,10 +85,14 @@ def decode(data: bytes) -> tuple[str | None, list[Finding]]:
     return text, []
 
 
-def _syntax_finding(err: MarkedYAMLError) -> Finding:
+def _syntax_finding(err: yaml.MarkedYAMLError, text: str) -> Finding:
     mark = err.problem_mark or err.context_mark
     pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = " ".join(str(err.problem or err.context or "cannot parse").split())
+    lines = text.splitlines()
+    at = lines[pos[0] - 1][pos[1] - 1: pos[1]] if pos[0] <= len(lines) else ""
+    if at == "\t":
+        problem += " (a tab)"
     fix = next((fix for needle, fix in _SYNTAX_FIXES if needle in problem), "correct the YAML at this position")
     return finding("Y001", pos, problem=problem, fix=fix)
 
@@ -137,39 +143,182 @@ def load(data: bytes | str) -> tuple[Document | None, list[Finding]]:
             return None, [finding("Y006", size=len(text.encode("utf-8", "surrogatepass")), limit=MAX_BYTES)]
     if not text.strip() or all(not l.strip() or l.lstrip().startswith("#") for l in text.splitlines()):
         return None, [finding("Y004")]
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            docs = list(yaml.load_all(text))
-    except MarkedYAMLError as err:
-        if type(err).__name__ == "DuplicateKeyError":
-            key = str(err.problem).split('"')[1] if '"' in str(err.problem) else "?"
-            mark = err.problem_mark
-            return None, [finding("Y002", (mark.line + 1, mark.column + 1), key=key)]
-        return None, [_syntax_finding(err)]
-    except RecursionError:
-        return None, [finding("Y008", limit=MAX_DEPTH)]
-    except (YAMLError, ValueError, TypeError, OverflowError) as err:
+        docs = compose(text)
+    except _Stop as stop:
+        return None, [stop.finding]
+    except yaml.MarkedYAMLError as err:
+        if "nesting depth" in str(err.problem):  # libyaml's own limit, deeper than ours
+            return None, [finding("Y008", limit=MAX_DEPTH)]
+        return None, [_syntax_finding(err, text)]
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as err:
         problem = " ".join(str(err).split())[:200] or type(err).__name__
         return None, [finding("Y001", problem=problem, fix="correct the YAML")]
-    docs = [d for d in docs if d is not None] or docs
     if len(docs) > 1:
-        second = _document_starts(text)
-        return None, [finding("Y009", (second, 1), count=len(docs))]
+        return None, [finding("Y009", (_document_starts(text), 1), count=len(docs))]
     root = docs[0] if docs else None
     if root is None:
         return None, [finding("Y004")]
     if not isinstance(root, dict):
         kind = "a list" if isinstance(root, list) else f"a single value ({type(root).__name__})"
-        return None, [finding("Y003", position(root), kind=kind)]
+        return None, [finding("Y003", (1, 1), kind=kind)]
     size, depth, cycle = _expanded_size(root)
     if size > MAX_NODES:
         return None, [finding("Y007", limit=MAX_NODES, cycle=" (an alias refers to itself)" if cycle else "")]
     if depth > MAX_DEPTH:
         return None, [finding("Y008", limit=MAX_DEPTH)]
     return Document(text=text, root=root), []
+
+
+class Positions:
+    """Where a mapping's keys and values, or a sequence's items, start (0-based, like ruamel's `lc`)."""
+
+    __slots__ = ("line", "col", "keys", "values", "items")
+
+    def __init__(self, mark):
+        self.line, self.col = mark.line, mark.column
+        self.keys: dict = {}
+        self.values: dict = {}
+        self.items: list = []
+
+    def key(self, key):
+        return self.keys[key]
+
+    def value(self, key):
+        return self.values[key]
+
+    def item(self, index):
+        return self.items[index]
+
+
+class Mapping(dict):
+    __slots__ = ("lc",)
+
+
+class Sequence(list):
+    __slots__ = ("lc",)
+
+
+class _Stop(Exception):
+    """A finding that ends reading the document (duplicate key, too deep)."""
+
+    def __init__(self, found: Finding):
+        super().__init__(found.message)
+        self.finding = found
+
+
+_EVENT_LOADER = yaml.CLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+_CORE_INT = re.compile(r"[-+]?[0-9]+")
+_CORE_OCT = re.compile(r"0o[0-7]+")
+_CORE_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_CORE_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_CORE_INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
+_CORE_NAN = re.compile(r"\.(nan|NaN|NAN)")
+
+
+def core_scalar(value: str):
+    """A plain scalar by the YAML 1.2 core schema: `on`, `yes` and `off` stay strings."""
+    if value in ("", "~", "null", "Null", "NULL"):
+        return None
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    if _CORE_INT.fullmatch(value):
+        return int(value)
+    if _CORE_OCT.fullmatch(value):
+        return int(value[2:], 8)
+    if _CORE_HEX.fullmatch(value):
+        return int(value[2:], 16)
+    if _CORE_FLOAT.fullmatch(value):
+        return float(value)
+    if _CORE_INF.fullmatch(value):
+        return float("-inf") if value.startswith("-") else float("inf")
+    if _CORE_NAN.fullmatch(value):
+        return float("nan")
+    return value
+
+
+def _scalar(event):
+    if not event.style and event.tag is None and event.implicit[0]:  # plain: libyaml's style is '' or None
+        return core_scalar(event.value)
+    tag = event.tag or ""
+    if tag.endswith(":int") and _CORE_INT.fullmatch(event.value):
+        return int(event.value)
+    if tag.endswith(":bool") and event.value.lower() in ("true", "false"):
+        return event.value.lower() == "true"
+    if tag.endswith(":null"):
+        return None
+    return event.value
+
+
+def compose(text: str) -> list:
+    """The documents in text, built from libyaml's events without recursion.
+
+    Mappings and sequences carry positions (`.lc`); aliases share the anchored
+    object (nothing is copied, so alias bombs stay small until counted);
+    duplicate keys and excessive depth stop the reading with a finding.
+    """
+    docs: list = []
+    anchors: dict = {}
+    stack: list = []  # [container, pending key or _NO_KEY]
+
+    def attach(value, mark):
+        if not stack:
+            docs.append(value)
+            return
+        frame = stack[-1]
+        container = frame[0]
+        if isinstance(container, list):
+            container.lc.items.append((mark.line, mark.column))
+            container.append(value)
+        elif frame[1] is _NO_KEY:
+            try:
+                hash(value)
+            except TypeError:
+                raise _Stop(finding("Y001", (mark.line + 1, mark.column + 1), problem="a mapping or list used as a key",
+                                    fix="use a plain key")) from None
+            if value in container:
+                raise _Stop(finding("Y002", (mark.line + 1, mark.column + 1), key=value))
+            frame[1] = value
+            container.lc.keys[value] = (mark.line, mark.column)
+        else:
+            key = frame[1]
+            container.lc.values[key] = (mark.line, mark.column)
+            container[key] = value
+            frame[1] = _NO_KEY
+
+    for event in yaml.parse(text, Loader=_EVENT_LOADER):
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            value = _scalar(event)
+            if event.anchor:
+                anchors[event.anchor] = value
+            attach(value, event.start_mark)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if len(stack) >= MAX_DEPTH:
+                raise _Stop(finding("Y008", (event.start_mark.line + 1, event.start_mark.column + 1), limit=MAX_DEPTH))
+            container = Mapping() if kind is yaml.MappingStartEvent else Sequence()
+            container.lc = Positions(event.start_mark)
+            attach(container, event.start_mark)
+            stack.append([container, _NO_KEY, event.anchor])
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            container, _, anchor = stack.pop()
+            if anchor:
+                anchors[anchor] = container  # only now: an alias inside its own anchor is undefined
+        elif kind is yaml.AliasEvent:
+            if event.anchor not in anchors:
+                mark = event.start_mark
+                raise _Stop(finding("Y001", (mark.line + 1, mark.column + 1),
+                                    problem=f"found undefined alias '{event.anchor}'",
+                                    fix="define the anchor (&name) before the alias (*name), outside itself"))
+            attach(anchors[event.anchor], event.start_mark)
+        elif kind is yaml.DocumentStartEvent:
+            anchors = {}
+    return docs
+
+
+_NO_KEY = object()
 
 
 def _document_starts(text: str) -> int:
@@ -211,4 +360,4 @@ def plain(node):
     return convert(node)
 
 
-__all__ = ["Document", "load", "plain", "position", "value_position", "CommentedMap", "CommentedSeq"]
+__all__ = ["Document", "Mapping", "Sequence", "load", "plain", "position", "value_position"]
