@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -105,6 +106,14 @@ def check_document(data: bytes | str, layers: tuple = ALL_LAYERS, catalog: Catal
     return sorted(findings, key=Finding.sort_key)
 
 
+def _run_batch_layer(layer: str, texts: dict[str, str], profile: str, out: dict) -> None:
+    try:
+        out[layer] = checks.BATCH_LAYERS[layer](texts, profile)
+    except Exception as error:  # noqa: BLE001 - one tool failing must not hide the rest
+        message = f"{type(error).__name__}: {error}"[:200]
+        out[layer] = {name: [finding("X001", layer=layer, error=message)] for name in texts}
+
+
 def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: ResultCache | None = None,
                 stats: BatchStats | None = None, profile: str = "default") -> dict[str, list[Finding]]:
     """Findings per name; each text is checked once, or taken from the cache.
@@ -117,7 +126,6 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
     cache = cache if cache is not None else default_cache()
     results: dict[str, list[Finding]] = {}
     computed: dict[str, str] = {}  # name -> cache key, for texts not in the cache
-    fresh: dict[str, str] = {}  # texts the external tools still have to see
     for name, text in texts.items():
         key = cache.key(text, layers, catalog, profile)
         cached = cache.get(key)
@@ -125,20 +133,23 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
             results[name] = cached
             if stats:
                 stats.cached += 1
-            continue
-        computed[name] = key
-        results[name] = check_document(text, layers, catalog)
-        if not any(f.rule.startswith("Y") for f in results[name]):
-            fresh[name] = text  # external tools only see files that parse
-    for layer, run in checks.BATCH_LAYERS.items():
-        if layer not in layers or not fresh:
-            continue
-        try:
-            extra = run(fresh, profile)
-        except Exception as error:  # noqa: BLE001 - one tool failing must not hide the rest
-            extra = {name: [finding("X001", layer=layer, error=f"{type(error).__name__}: {error}"[:200])] for name in fresh}
-        for name, found in extra.items():
-            results[name] = checks.merge(results[name], found)
+        else:
+            computed[name] = key
+    # External tools run in the background, one thread each, while this process checks the same texts.
+    external: dict[str, dict] = {}
+    pending = {name: texts[name] for name in computed}
+    workers = [threading.Thread(target=_run_batch_layer, args=(layer, pending, profile, external), daemon=True)
+               for layer in checks.BATCH_LAYERS if layer in layers and pending]
+    for worker in workers:
+        worker.start()
+    for name in computed:
+        results[name] = check_document(texts[name], layers, catalog)
+    for worker in workers:
+        worker.join()
+    for layer in checks.BATCH_LAYERS:  # merged in registry order, whatever finished first
+        for name, found in external.get(layer, {}).items():
+            if not any(f.rule.startswith("Y") for f in results[name]):  # tools only speak for files that parse
+                results[name] = checks.merge(results[name], found)
     for name, key in computed.items():
         results[name] = sorted(results[name], key=Finding.sort_key)
         cache.put(key, results[name])
