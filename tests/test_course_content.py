@@ -1,0 +1,187 @@
+"""The course as a reader meets it: pages that render, errors that search finds, exercises that hold.
+
+- every page in the nav (and every page in docs/) is built, with a title;
+- every troubleshooting error text is in the search index, on its own page's entries;
+- every troubleshooting entry says which rule catches it, or that none can;
+- every "find the bug" exercise raises exactly its stated rule, and its page folds the answer away;
+- every tutorial lesson ends with what the reader now has.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from macros.catalog import load_catalog
+from macros.engine import check_document
+from macros.snippets import TAGS, SnippetLibrary, render
+
+DOCS = ROOT / "docs"
+TROUBLESHOOTING = DOCS / "troubleshooting"
+EXERCISE_CALL = re.compile(r"""<!--\[\[\s*exercise\(\s*["']([^"']+)["']""")
+TEXT_FENCE = re.compile(r"^```text\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+ENTRY_HEADING = re.compile(r"^### (.+)$", re.MULTILINE)
+TAG = re.compile(r"<[^>]+>")
+MIN_ERROR_ENTRIES = 30
+MIN_EXERCISES = 8
+EXERCISE_SECTIONS = ("tutorial", "explanation", "troubleshooting")
+
+
+def _html_of(site: Path, page: str) -> Path:
+    """Where MkDocs (directory URLs) writes docs/<page>."""
+    stem = page[: -len(".md")]
+    if stem == "index" or stem.endswith("/index"):
+        return site / f"{stem}.html"
+    return site / stem / "index.html"
+
+
+def _nav_pages() -> list[str]:
+    from mkdocs.config import load_config
+
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    pages = []
+
+    def walk(items):
+        for item in items:
+            value = next(iter(item.values())) if isinstance(item, dict) else item
+            if isinstance(value, list):
+                walk(value)
+            elif isinstance(value, str) and value.endswith(".md"):
+                pages.append(value)
+
+    walk(config["nav"])
+    return pages
+
+
+def _words(text: str) -> str:
+    """Text as the reader sees it: no tags, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(TAG.sub(" ", text)).split())
+
+
+def _entries(page: Path) -> list[tuple[str, str]]:
+    """(heading, section source) for each ### entry of a troubleshooting page."""
+    source = page.read_text("utf-8")
+    starts = list(ENTRY_HEADING.finditer(source))
+    entries = []
+    for i, match in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(source)
+        section = source[match.end():end].split("\n## ", 1)[0]
+        entries.append((match.group(1).strip(), section))
+    return entries
+
+
+def _troubleshooting_pages() -> list[Path]:
+    return sorted(p for p in TROUBLESHOOTING.glob("*.md") if p.name != "index.md")
+
+
+def _exercises() -> list[tuple[str, str]]:
+    """(page relative to docs/, snippet id) for every exercise placed on a page."""
+    found = []
+    for page in sorted(DOCS.rglob("*.md")):
+        for snippet_id in EXERCISE_CALL.findall(page.read_text("utf-8")):
+            found.append((page.relative_to(DOCS).as_posix(), snippet_id))
+    return found
+
+
+# -- pages --------------------------------------------------------------------
+
+@pytest.mark.parametrize("page", _nav_pages())
+def test_every_page_in_the_nav_is_built_with_a_title(built_site: Path, page: str):
+    built = _html_of(built_site, page)
+    assert built.is_file(), f"{page} is in the nav but {built} was not built"
+    assert re.search(r"<h1[ >]", built.read_text("utf-8")), f"{built} has no <h1>"
+
+
+def test_every_page_in_docs_is_built_with_a_title(built_site: Path):
+    for source in sorted(DOCS.rglob("*.md")):
+        built = _html_of(built_site, source.relative_to(DOCS).as_posix())
+        assert built.is_file(), f"{source} was not built"
+        assert re.search(r"<h1[ >]", built.read_text("utf-8")), f"{built} has no <h1>"
+
+
+def test_every_tutorial_lesson_ends_with_what_the_reader_now_has():
+    lessons = [p for p in sorted((DOCS / "tutorial").glob("*.md")) if p.name != "index.md"]
+    assert len(lessons) >= 3
+    index = (DOCS / "tutorial" / "index.md").read_text("utf-8")
+    for lesson in lessons:
+        headings = re.findall(r"^## (.+)$", lesson.read_text("utf-8"), re.MULTILINE)
+        assert headings and headings[-1] == "What you now have", f"{lesson.name} must end with 'What you now have'"
+        assert f"]({lesson.name})" in index, f"the tutorial index does not list {lesson.name}"
+
+
+# -- troubleshooting ------------------------------------------------------------
+
+def test_troubleshooting_has_enough_entries_each_with_its_error_and_its_rule():
+    entries = [(page, heading, section) for page in _troubleshooting_pages() for heading, section in _entries(page)]
+    assert len(entries) >= MIN_ERROR_ENTRIES, f"{len(entries)} entries, want at least {MIN_ERROR_ENTRIES}"
+    headings = [heading for _, heading, _ in entries]
+    assert len(set(headings)) == len(headings), "two entries share a heading, so search cannot tell them apart"
+    for page, heading, section in entries:
+        where = f"{page.name}: '{heading}'"
+        assert TEXT_FENCE.search(section), f"{where} has no error text in a text block"
+        assert "**Cause.**" in section and "**Fix.**" in section, f"{where} lacks a cause or a fix"
+        verdict = section.split("**Before the run:**", 1)
+        assert len(verdict) == 2, f"{where} does not say whether a rule catches it before the run"
+        assert re.search(r"\(\.\./reference/rules/[A-Z]\d{3}\.md\)|no rule", verdict[1]), \
+            f"{where} names no rule and does not say that none can see it"
+
+
+def test_every_troubleshooting_error_text_is_in_the_search_index(built_site: Path):
+    index = json.loads((built_site / "search" / "search_index.json").read_text("utf-8"))
+    text_by_page: dict[str, str] = defaultdict(str)
+    for doc in index["docs"]:
+        text_by_page[doc["location"].split("#", 1)[0]] += " " + doc.get("title", "") + " " + doc.get("text", "")
+    checked = 0
+    for page in _troubleshooting_pages():
+        location = f"troubleshooting/{page.stem}/"
+        indexed = _words(text_by_page.get(location, ""))
+        assert indexed, f"the search index has no entry for {location}"
+        for block in TEXT_FENCE.findall(page.read_text("utf-8")):
+            error = " ".join(block.split())
+            assert error in indexed, f"{page.name}: search does not find {error!r}"
+            checked += 1
+    assert checked >= MIN_ERROR_ENTRIES
+
+
+# -- exercises ------------------------------------------------------------------
+
+def test_there_are_enough_exercises_on_different_rules_across_the_course():
+    library = SnippetLibrary(ROOT / "snippets", ROOT)
+    placed = _exercises()
+    snippet_ids = {snippet_id for _, snippet_id in placed}
+    assert len(snippet_ids) >= MIN_EXERCISES, f"{len(snippet_ids)} exercises, want at least {MIN_EXERCISES}"
+    rules = [library.get(s).expected_rules for s in snippet_ids if library.get(s) is not None]
+    assert all(len(r) == 1 for r in rules), "an exercise must expect exactly one rule"
+    assert len({r[0] for r in rules}) == len(rules), "two exercises test the same rule"
+    sections = {page.split("/", 1)[0] for page, _ in placed}
+    for section in EXERCISE_SECTIONS:
+        assert section in sections, f"no exercise in the {section} pages"
+
+
+@pytest.mark.parametrize("page,snippet_id", _exercises())
+def test_each_exercise_raises_exactly_its_rule(page: str, snippet_id: str):
+    library = SnippetLibrary(ROOT / "snippets", ROOT)
+    snippet = library.get(snippet_id)
+    assert snippet is not None, f"{page} places exercise {snippet_id}, which has no snippet"
+    assert len(snippet.expected_rules) == 1, f"{snippet_id} must expect exactly one rule"
+    text, problems = render(snippet, load_catalog(), TAGS)
+    assert not problems, problems
+    raised = sorted({f.rule for f in check_document(text)})
+    assert raised == list(snippet.expected_rules), f"{snippet_id} raises {raised}, expects {snippet.expected_rules}"
+
+
+@pytest.mark.parametrize("page,snippet_id", _exercises())
+def test_each_exercise_folds_its_answer_naming_the_rule(built_site: Path, page: str, snippet_id: str):
+    rule = SnippetLibrary(ROOT / "snippets", ROOT).get(snippet_id).expected_rules[0]
+    content = _html_of(built_site, page).read_text("utf-8")
+    question = content.find(f'data-snippet="{html.escape(snippet_id)}"')
+    assert question >= 0, f"{page} does not show the broken workflow of {snippet_id}"
+    details = re.search(r"<details([^>]*)>(.*?)</details>", content[question:], re.DOTALL)
+    assert details, f"{page}: no collapsed answer after {snippet_id}"
+    assert " open" not in details.group(1), f"{page}: the answer to {snippet_id} is not collapsed"
+    assert f"<code>{rule}</code>" in details.group(2), f"{page}: the answer to {snippet_id} does not name {rule}"
