@@ -5,7 +5,7 @@ to another generator (Zensical) only replaces this file and mkdocs_hooks.py.
 """
 from pathlib import Path
 
-from . import render, sitebuild
+from . import preview, render, sitebuild
 from .catalog import load_catalog
 
 
@@ -22,6 +22,11 @@ def define_env(env):
     def exercise(snippet_id, question, answer):
         """A "find the bug" exercise whose broken workflow must raise exactly the rule it expects."""
         return build.place_exercise(snippet_id, env.page.file.src_uri, question, answer)
+
+    @env.macro
+    def tag_preview(snippet_id, events=None, context=None):
+        """A table under a snippet: each event, and the image references it pushes (computed, not written)."""
+        return preview.place(build, snippet_id, env.page.file.src_uri, events, context)
 
     @env.macro
     def catalog_table():

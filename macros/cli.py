@@ -1,6 +1,12 @@
 """ghcr-check: the course's checks, run on your own workflow files.
 
-    ghcr-check [--format text|json|github] [--profile default|hardened] PATH...
+    ghcr-check [--format text|json|github] [--profile default|hardened]
+               [--preview EVENT]... [--context KEY=VALUE]... PATH...
+
+--preview shows which image references each workflow pushes for EVENT
+(push:<ref>, pull_request:<number>, schedule, workflow_dispatch:<ref>), for a
+sample run that --context adjusts. With --format json the output is then
+{"findings": [...], "previews": [{"path", "event", "push", "refs", "why"}, ...]}.
 
 Exit status: 0 no errors, 1 errors found, 2 usage error or unreadable input.
 """
@@ -12,7 +18,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from . import engine
+from . import engine, preview
 from .rules import Finding
 
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
@@ -38,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--profile", choices=PROFILES, default="default",
                         help="default: what breaks or endangers a publish; hardened: every security finding is an error")
+    parser.add_argument("--preview", action="append", default=[], metavar="EVENT",
+                        help="also show the image references pushed for EVENT: push:<ref> (push:refs/tags/v1.2.3), "
+                        "pull_request:<number>, schedule or workflow_dispatch:<ref>; repeat for more events")
+    parser.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
+                        help="the sample run --preview imagines: sha, default_branch, repository (owner/name), "
+                        "date (ISO 8601), base_ref, or vars.NAME; defaults: repository Octo-Org/Hello-World, "
+                        "default_branch main, base_ref main")
     return parser
 
 
@@ -93,9 +106,28 @@ def format_github(findings: list[Finding]) -> str:
     )
 
 
-def format_json(findings: list[Finding]) -> str:
+def _finding_objects(findings: list[Finding]) -> list[dict]:
     keys = ("path", "line", "column", "rule", "severity", "message", "fix")
-    return json.dumps([{k: asdict(f)[k] for k in keys} for f in findings], indent=2) + "\n"
+    return [{k: asdict(f)[k] for k in keys} for f in findings]
+
+
+def format_json(findings: list[Finding]) -> str:
+    return json.dumps(_finding_objects(findings), indent=2) + "\n"
+
+
+def format_json_with_previews(findings: list[Finding], previews: dict[str, list]) -> str:
+    objects = [p.as_json(path) for path, found in previews.items() for p in found]
+    return json.dumps({"findings": _finding_objects(findings), "previews": objects}, indent=2) + "\n"
+
+
+def _preview_options(parser, args):
+    """(events, sample context) from --preview and --context; a bad one is a usage error."""
+    if args.context and not args.preview:
+        parser.error("--context only applies with --preview EVENT")
+    try:
+        return [preview.parse_event(e) for e in args.preview], preview.parse_context(args.context)
+    except preview.UsageError as problem:
+        parser.error(str(problem))
 
 
 def summary(findings: list[Finding], files: int) -> str:
@@ -106,7 +138,9 @@ def summary(findings: list[Finding], files: int) -> str:
 
 
 def run(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    events, sample = _preview_options(parser, args)
     inputs, problems = collect(args.paths)
     texts, findings = {}, []
     for name, data in inputs.items():
@@ -118,14 +152,21 @@ def run(argv: list[str] | None = None) -> int:
     results = engine.check_batch(texts, profile=args.profile)
     for name, found in results.items():
         findings += [f.at(name) for f in found]
+    previews = {}
+    for name in inputs if events else ():  # previews come even for files with findings
+        previews[name] = preview.preview_workflow(texts[name], events, sample) if name in texts else \
+            [preview.preview_event(None, event, sample) for event in events]
+        findings += [f.at(name) for f in preview.findings(previews[name]) if f.at(name) not in findings]
     findings.sort(key=Finding.sort_key)
     out = sys.stdout
     if args.format == "json":
-        out.write(format_json(findings))
+        out.write(format_json_with_previews(findings, previews) if events else format_json(findings))
     elif args.format == "github":
         out.write(format_github(findings))
+        out.write("".join(preview.preview_text(name, found, sample) for name, found in previews.items()))
     else:
         out.write(format_text(findings))
+        out.write("".join(preview.preview_text(name, found, sample) for name, found in previews.items()))
         out.write(summary(findings, len(inputs)))
     for line in problems:
         print(f"ghcr-check: {line}", file=sys.stderr)
