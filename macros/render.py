@@ -107,7 +107,7 @@ def _check_note(layers: tuple, as_of: str) -> str:
 def snippet_markdown(snippet: Snippet, texts: dict, page_uri: str, placement: Placement,
                      layers: tuple, as_of: str, findings: list[Finding] | None = None) -> str:
     if snippet.is_counter_example:
-        return _counter_example(snippet, texts[TAGS], page_uri, placement, findings or [])
+        return _counter_example(snippet, texts[snippet.renderings[0]], page_uri, placement, findings or [])
     blocks = []
     for rendering in placement.renderings:
         body = _fence(snippet, texts[rendering], rendering, placement)
@@ -128,12 +128,13 @@ def _counter_example(snippet: Snippet, text: str, page_uri: str, placement: Plac
     if not placement.highlight:  # point at what the checks found
         placement = Placement(sorted({(f.line, f.line) for f in findings}), placement.annotations,
                               placement.renderings, placement.excerpt)
-    body = _fence(snippet, text, TAGS, placement)
+    rendering = snippet.renderings[0]
+    body = _fence(snippet, text, rendering, placement)
     rows = "".join(
         f"- `{f.rule}` line {f.line}: {_md_inline(f.message)}\n" for f in findings
     )
     why = f"{snippet.meta['why']}\n\n" if snippet.meta.get("why") else ""
-    inner = (f"{why}{body}\n{_download(snippet, TAGS, page_uri)}\n\n"
+    inner = (f"{why}{body}\n{_download(snippet, rendering, page_uri)}\n\n"
              f"The checks find, as expected:\n\n{rows}")
     title = f"Counter-example: {snippet.title} (do not copy)"
     return f'\n!!! failure "{html.escape(title)}"\n\n{textwrap.indent(inner, "    ")}\n'
@@ -164,10 +165,11 @@ def catalog_markdown(catalog) -> str:
 
 def exercise_markdown(snippet: Snippet, text: str, page_uri: str, question: str, answer: str, rule: str) -> str:
     """A question admonition with the broken workflow; the answer, naming the rule, folded."""
-    fence = _fence(snippet, text, TAGS, Placement([], [], (TAGS,)))
+    rendering = snippet.renderings[0]
+    fence = _fence(snippet, text, rendering, Placement([], [], (rendering,)))
     answer_block = (f"{answer.strip()}\n\nThe checks report this as **`{rule}`**, and the build of this page "
                     f"proves that this workflow raises exactly that rule.\n")
-    inner = (f"{question.strip()}\n\n{fence}\n{_download(snippet, TAGS, page_uri)}\n\n"
+    inner = (f"{question.strip()}\n\n{fence}\n{_download(snippet, rendering, page_uri)}\n\n"
              f'??? success "Answer"\n\n{textwrap.indent(answer_block, "    ")}')
     return f'\n!!! question "Find the bug: {html.escape(snippet.title)}"\n\n{textwrap.indent(inner, "    ")}\n'
 

@@ -16,7 +16,7 @@ from . import engine, render
 from .catalog import load_catalog
 from .render import Placement, snippet_markdown
 from .rules import Finding, finding
-from .snippets import Snippet, SnippetLibrary, locate_target, render_snippet
+from .snippets import PINNED, Snippet, SnippetLibrary, locate_target, render_snippet
 
 VALIDATION_SETTING = "GHCR_COURSE_CHECKS"  # "off" skips the checks: for bench/build.py only
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
@@ -79,11 +79,14 @@ class SiteBuild:
             self.snippet_problems[snippet.id] = problems
         if self.validate:
             results = engine.check_batch(batch, self.layers, cache=self._cache(), stats=self.stats)
-            hardened = {k: v for k, v in batch.items() if self.library.get(k.split("\0")[0]).profile == "hardened"}
+            # Hardened means SHA-pinned: that profile checks the pinned rendering of hardened snippets.
+            hardened = {k: v for k, v in batch.items()
+                        if k.endswith(f"\0{PINNED}") and self.library.get(k.split("\0")[0]).profile == "hardened"}
             if hardened:
                 strict = engine.check_batch(hardened, self.layers, cache=self._cache(), profile="hardened")
                 for key, found in strict.items():
-                    results[key] = results[key] + [f for f in found if f not in results[key]]
+                    seen = {(f.rule, f.line) for f in found}  # the hardened verdict replaces the default one
+                    results[key] = found + [f for f in results[key] if (f.rule, f.line) not in seen]
             for key, found in results.items():
                 snippet_id, rendering = key.split("\0")
                 self.findings[(snippet_id, rendering)] = found
@@ -127,7 +130,7 @@ class SiteBuild:
             self.failures.append(Failure(page, None, finding("D006", snippet=snippet_id, fix=fix)))
             return f"\n!!! failure \"Missing snippet {snippet_id}\"\n"
         self.placed.setdefault(snippet.id, []).append(page)
-        shown = tuple(r for r in (renderings or snippet.renderings) if r in snippet.renderings)
+        shown = tuple(r for r in (renderings or snippet.renderings) if r in snippet.renderings) or snippet.renderings
         text = self.texts[(snippet.id, shown[0])]
         lines = self._targets(snippet, text, page, [excerpt]) if excerpt is not None else []
         placement = Placement(self._targets(snippet, text, page, highlight),

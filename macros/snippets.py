@@ -65,8 +65,10 @@ class Snippet:
 
     @property
     def renderings(self) -> tuple[str, ...]:
-        # a counter-example shows what people write: its own refs, one way
-        return (TAGS,) if self.is_counter_example else RENDERINGS
+        # a counter-example shows what people write, one way: pinned where the point is hardening
+        if self.is_counter_example:
+            return (PINNED,) if self.profile == "hardened" else (TAGS,)
+        return RENDERINGS
 
     def raw_name(self, rendering: str) -> str:
         """Where the raw file is served, relative to the site root."""

@@ -41,6 +41,13 @@ class ImageUse:
     lowercased_by_action: bool = False
     pushes: bool = False  # a run: command that pushes this reference
     signs: bool = False  # a run: `cosign sign` of this reference
+    definition: dict | None = None  # the container: or services: entry naming the image
+
+    def pulls_with_job_token(self) -> bool:
+        """The runner logs in for a job image only with credentials:; without, it pulls anonymously."""
+        credentials = (self.definition or {}).get("credentials")
+        password = str(credentials.get("password", "")) if isinstance(credentials, dict) else ""
+        return any(source in password for source in TOKEN_SOURCES)
 
     @property
     def registry(self) -> str | None:
@@ -139,23 +146,23 @@ def _run_image_words(words: list[str]) -> list[tuple[str, str]]:
 def image_uses(workflow: Workflow) -> list[ImageUse]:
     uses: list[ImageUse] = []
 
-    def add(raw, approx, where, job, step=None, lowered=False, pieces=None, does="ref"):
+    def add(raw, approx, where, job, step=None, lowered=False, pieces=None, does="ref", definition=None):
         pieces = pieces if pieces is not None else workflow.resolve(raw, job, step)
         needle = raw.split("${{")[0] or raw[:20]
         pos = workflow.locate(needle, approx) if needle.strip() else approx
-        uses.append(ImageUse(pieces, pos, where, job, step, lowered, does == "push", does == "sign"))
+        uses.append(ImageUse(pieces, pos, where, job, step, lowered, does == "push", does == "sign", definition))
 
     for job in workflow.jobs:
         container = job.node.get("container")
         if isinstance(container, str):
             add(container, value_position(job.node, "container"), "container", job)
         elif isinstance(container, dict) and isinstance(container.get("image"), str):
-            add(container["image"], value_position(container, "image"), "container", job)
+            add(container["image"], value_position(container, "image"), "container", job, definition=container)
         services = job.node.get("services")
         if isinstance(services, dict):
             for service in services.values():
                 if isinstance(service, dict) and isinstance(service.get("image"), str):
-                    add(service["image"], value_position(service, "image"), "service", job)
+                    add(service["image"], value_position(service, "image"), "service", job, definition=service)
         for step in job.steps:
             if step.is_action(BUILD_PUSH):
                 for raw, approx in _list_items(step.with_, "tags", commas=True):
@@ -445,7 +452,8 @@ def _container_findings(job: Job, uses: list[ImageUse]) -> list[Finding]:
         return []
     findings = []
     for use in uses:
-        if use.job is job and use.where in ("container", "service") and use.registry == GHCR:
+        if (use.job is job and use.where in ("container", "service") and use.registry == GHCR
+                and use.pulls_with_job_token()):
             findings.append(finding("G012", use.pos, job=job.id, image=use.text))
     return findings
 

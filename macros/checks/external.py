@@ -1,0 +1,270 @@
+"""What the external-tool layers (zizmor, actionlint) share: finding the binaries, one
+process per tool per batch, crash isolation, and their rules' data.
+
+A batch is written into a temporary directory as `.github/workflows/NNNN.yml`
+(zizmor audits only files under that path) and the tool runs once on all those
+paths. The engine runs each batch layer in its own thread, so the tools run side
+by side. Only when a tool crashes is the batch split, to pin the crash on a file.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata, resources, util
+from pathlib import Path
+from typing import Callable
+
+from ruamel.yaml import YAML
+
+WORKFLOW_DIR = ".github/workflows"
+TIMEOUT_SECONDS = 120.0  # per run over a whole batch; 200 workflows take about a second of CPU
+PROJECT_DISTRIBUTION = "ghcr-course"  # its pyproject pins each tool's version
+
+
+@dataclass(frozen=True)
+class Tool:
+    """An external checker, as the batch runner needs to know it."""
+
+    layer: str  # the layer name in checks.BATCH_LAYERS, and the key of its rules
+    executable: str
+    arguments: Callable[[str], list[str]]  # profile -> options before the file paths
+    accepted_exit_codes: frozenset  # anything else means the tool failed
+    env: dict = field(default_factory=dict)
+    packaged_binary: tuple[str, str] | None = None  # (module, path inside it): skips a wrapper script
+    # what the tool says on a run over one file it cannot read as a workflow at all: that
+    # file is skipped, as the tool skips others it cannot read, and the other layers say why
+    unreadable_file: tuple[str, ...] = ()
+
+
+@dataclass
+class ToolOutput:
+    """One run of a tool over some of the batch's files."""
+
+    paths: list  # the files (relative to the workspace) this run covered
+    stdout: str = ""
+    stderr: str = ""
+    exit_code: int | None = None
+    problem: str = ""  # why there is no usable output: not installed, timed out, crashed
+
+
+@dataclass
+class Workspace:
+    """Where the texts of one batch were written: relative path -> name in the batch."""
+
+    root: Path
+    names: dict[str, str]
+
+    @property
+    def paths(self) -> list[str]:
+        return list(self.names)
+
+
+TOOLS: dict[str, Tool] = {}
+_run_numbers = itertools.count()  # names the output files of reruns
+
+
+def register(tool: Tool) -> Tool:
+    TOOLS[tool.layer] = tool
+    return tool
+
+
+def find_binary(tool: Tool) -> str | None:
+    """The tool's binary: the packaged one, the one next to this interpreter, then PATH."""
+    if tool.packaged_binary:
+        module, inner = tool.packaged_binary
+        try:
+            spec = util.find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        if spec and spec.origin:
+            candidate = Path(spec.origin).parent / inner
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return str(candidate)
+    beside = Path(sys.executable).parent / tool.executable
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which(tool.executable)
+
+
+@lru_cache(maxsize=None)
+def requirement(package: str) -> str:
+    """How the project pins a tool (e.g. 'zizmor==1.32.0'), for install hints."""
+    try:
+        for spec in metadata.requires(PROJECT_DISTRIBUTION) or ():
+            name = spec.split(";")[0].strip()
+            if name.lower().startswith(package.lower()) and name[len(package):len(package) + 1] in "=<>~!":
+                return name
+    except metadata.PackageNotFoundError:
+        pass
+    return package
+
+
+def _write(texts: dict[str, str], root: Path) -> Workspace:
+    folder = root / WORKFLOW_DIR
+    folder.mkdir(parents=True)
+    names = {}
+    for index, (name, text) in enumerate(texts.items()):
+        relative = f"{WORKFLOW_DIR}/{index:04d}.yml"
+        # bytes as given: the tools' line numbers must be ours
+        (root / relative).write_bytes(text.encode("utf-8", "surrogatepass"))
+        names[relative] = name
+    return Workspace(root, names)
+
+
+class _Run:
+    """One started process of a tool over some paths; its output goes to files, not
+    pipes, so no tool stalls on a full pipe while we wait for another."""
+
+    def __init__(self, tool: Tool, binary: str, profile: str, workspace: Workspace, paths: list, tag: str):
+        self.tool, self.paths = tool, paths
+        self.out_path = workspace.root / f"{tool.layer}.{tag}.stdout"
+        self.err_path = workspace.root / f"{tool.layer}.{tag}.stderr"
+        self.process: subprocess.Popen | None = None
+        self.problem = ""
+        with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
+            try:
+                self.process = subprocess.Popen(
+                    [binary, *tool.arguments(profile), *paths],
+                    cwd=workspace.root, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                    env={**os.environ, "NO_COLOR": "1", **tool.env},
+                )
+            except OSError as error:
+                self.problem = f"{tool.executable} could not start: {error.strerror or error}"
+
+    def finish(self, deadline: float) -> ToolOutput:
+        if self.process is None:
+            return ToolOutput(self.paths, problem=self.problem)
+        try:
+            self.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return ToolOutput(self.paths, problem=f"{self.tool.executable} took longer than "
+                                                  f"{TIMEOUT_SECONDS:.0f} s and was stopped")
+        output = ToolOutput(self.paths, self.out_path.read_text("utf-8", "replace"),
+                            self.err_path.read_text("utf-8", "replace"), self.process.returncode)
+        if output.exit_code not in self.tool.accepted_exit_codes:
+            if len(self.paths) == 1 and any(marker in output.stderr for marker in self.tool.unreadable_file):
+                return ToolOutput(self.paths, "", output.stderr, output.exit_code)
+            said = _last_words(output.stderr)
+            output.problem = f"{self.tool.executable} exited with status {output.exit_code}: {said}"
+        return output
+
+
+_OUR_FILE_NAMES = re.compile(r"(?:file://)?\.github/workflows/\d{4}\.yml")
+
+
+def _last_words(stderr: str) -> str:
+    """The line of a tool's error output that says what went wrong, as far as one can tell."""
+    # the numbered files are ours, not the reader's: name them as the finding's own file
+    lines = [_OUR_FILE_NAMES.sub("this file", line.strip()) for line in stderr.splitlines() if line.strip()]
+    for marker in ("panic:", "error:", "Error:", "fatal:"):
+        found = next((line for line in lines if line.startswith(marker)), None)
+        if found:
+            return one_line(found, 160)
+    return one_line(lines[-1], 160) if lines else "no message"
+
+
+def _isolate(tool: Tool, binary: str, profile: str, workspace: Workspace, failed: ToolOutput,
+             deadline: float) -> list[ToolOutput]:
+    """Rerun a crashed tool on halves of its files until each crash is pinned to one
+    file, so one file the tool cannot handle does not hide the findings for the rest.
+    Extra processes happen only here, after a crash."""
+    if len(failed.paths) <= 1 or "took longer" in failed.problem:
+        return [failed]
+    middle = len(failed.paths) // 2
+    halves = [failed.paths[:middle], failed.paths[middle:]]
+    runs = [_Run(tool, binary, profile, workspace, half, f"part{next(_run_numbers)}") for half in halves]
+    results = []
+    for run in runs:
+        output = run.finish(deadline)
+        results += _isolate(tool, binary, profile, workspace, output, deadline) if output.problem else [output]
+    return results
+
+
+def run_tool(layer: str, texts: dict[str, str], profile: str) -> tuple[list[ToolOutput], dict[str, str]]:
+    """One run of the layer's tool over the whole batch (more only if it crashed), and
+    the batch's relative path -> name. The engine runs each layer in its own thread,
+    so the tools run side by side."""
+    tool = TOOLS[layer]
+    names = {f"{WORKFLOW_DIR}/{index:04d}.yml": name for index, name in enumerate(texts)}
+    binary = find_binary(tool)
+    if binary is None:
+        return [ToolOutput(list(names), problem=f"{tool.executable} is not installed")], names
+    with tempfile.TemporaryDirectory(prefix=f"ghcr-check-{layer}-") as folder:
+        workspace = _write(texts, Path(folder))
+        run = _Run(tool, binary, profile, workspace, workspace.paths, "all")
+        output = run.finish(time.monotonic() + TIMEOUT_SECONDS)
+        if output.problem and run.process is not None:
+            return _isolate(tool, binary, profile, workspace, output, time.monotonic() + TIMEOUT_SECONDS), names
+    return [output], names
+
+
+def findings_by_name(outputs: list[ToolOutput], names: dict[str, str], texts: dict[str, str],
+                     failure: Callable[[str], object], parse: Callable[[str, dict], list]) -> dict[str, list]:
+    """Findings per name from a tool's outputs: parse(stdout, names) gives (name, finding)
+    pairs; a run with a problem gives failure(problem) for every file it covered."""
+    results: dict[str, list] = {name: [] for name in texts}
+    for output in outputs:
+        problem = output.problem
+        pairs = []
+        if not problem:
+            try:
+                pairs = parse(output.stdout, names)
+            except ValueError as error:  # not the JSON report this version of the tool writes
+                problem = f"its report could not be read ({one_line(str(error), 120)})"
+        if problem:
+            for path in output.paths:
+                results[names[path]].append(failure(problem))
+            continue
+        for name, found in pairs:
+            if name in results and found is not None and found not in results[name]:
+                results[name].append(found)
+    return results
+
+
+# -- the rules' data ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def rule_entries(file_name: str) -> tuple[dict, ...]:
+    """The entries of data/rules/<file_name> with every key, including those the
+    registry ignores (audit, kind, match, ignore, duplicates, profile, docs)."""
+    text = resources.files("macros").joinpath("data/rules", file_name).read_text("utf-8")
+    return tuple(YAML(typ="safe").load(text) or ())
+
+
+EXTERNAL_RULE_FILES = ("zizmor.yml", "actionlint.yml")
+
+
+@lru_cache(maxsize=1)
+def duplicates() -> dict[str, tuple[str, ...]]:
+    """Rule ID -> the rules (or 'E*'-style prefixes) that, on the same line, report the same problem."""
+    found = {}
+    for file_name in EXTERNAL_RULE_FILES:
+        for entry in rule_entries(file_name):
+            if entry.get("duplicates"):
+                found[str(entry["id"])] = tuple(str(d) for d in entry["duplicates"])
+    return found
+
+
+def one_line(text: str, limit: int = 160) -> str:
+    """A tool's text squeezed onto one line, cut at limit characters."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def char_column(lines: list[str], line: int, byte_column: int) -> int:
+    """1-based character column from a tool's 1-based byte column (both tools count bytes)."""
+    if not 1 <= line <= len(lines) or byte_column <= 1:
+        return max(byte_column, 1)
+    prefix = lines[line - 1].encode("utf-8", "surrogatepass")[: byte_column - 1]
+    return len(prefix.decode("utf-8", "ignore")) + 1
