@@ -54,7 +54,7 @@ def _fill(template: str, params: dict) -> str:
         key = match.group(1)
         if key not in params:
             raise KeyError(f"rule template needs '{key}'")
-        return str(params[key])
+        return " ".join(str(params[key]).splitlines())  # a value from the file may hold line breaks
 
     return _PLACEHOLDER.sub(sub, template)
 
