@@ -19,7 +19,10 @@ LAYER_NAMES = {
     "yaml": "YAML 1.2",
     "schema": "workflow schema",
     "actions": "actions vs. catalog",
+    "expressions": "expressions",
     "ghcr": "GHCR rules",
+    "zizmor": "zizmor",
+    "actionlint": "actionlint",
 }
 
 
