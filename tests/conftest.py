@@ -3,14 +3,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-MKDOCS = [sys.executable, "-m", "mkdocs"]
+from support import ROOT, build_site
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -18,15 +14,6 @@ def _private_cache(tmp_path_factory):
     """Tests never read or fill the user's cache."""
     os.environ["GHCR_CHECK_CACHE"] = str(tmp_path_factory.mktemp("ghcr-check-cache"))
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-
-
-def build_site(project: Path, site_dir: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`mkdocs build --strict` of project into site_dir, as a reader or CI would run it."""
-    return subprocess.run(
-        [*MKDOCS, "build", "--strict", "--site-dir", str(site_dir)],
-        cwd=project, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
-    )
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from support import ROOT
 
 from macros.catalog import load_catalog
 from macros.snippets import SnippetLibrary, render

@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from support import ROOT
 
 from macros.catalog import load_catalog
 from macros.engine import check_document

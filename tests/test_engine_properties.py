@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 
-from conftest import ROOT
+from support import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML

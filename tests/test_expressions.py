@@ -5,7 +5,7 @@ import re
 import time
 
 import pytest
-from conftest import ROOT
+from support import ROOT
 
 from macros import checks, engine
 from macros.catalog import load_catalog

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from support import ROOT
 
 from macros import checks, cli, engine
 from macros.catalog import load_catalog

@@ -14,7 +14,7 @@ import re
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import ROOT
+from support import ROOT
 
 from macros import engine
 from macros.catalog import load_catalog

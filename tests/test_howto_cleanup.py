@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from conftest import ROOT
+from support import ROOT
 
 from macros.catalog import load_catalog
 from macros.snippets import TAGS, SnippetLibrary, render

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import ROOT
+from support import ROOT
 
 from macros.snippets import SnippetLibrary
 

@@ -5,7 +5,7 @@ import html
 import re
 from pathlib import Path
 
-from conftest import ROOT, build_site
+from support import ROOT, build_site
 
 from macros.catalog import load_catalog
 from macros.sitebuild import SiteBuild

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
+from support import ROOT
 from ruamel.yaml import YAML
 
 from macros.catalog import load_catalog
