@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .catalog import Catalog, parse_uses
@@ -224,17 +225,23 @@ def _span(lines: list[str], start: int) -> tuple[int, int]:
     return start, last
 
 
+@lru_cache(maxsize=256)
+def _parsed(text: str):
+    """The document a page's targets are looked up in, parsed once however many targets it has."""
+    from .yamldoc import load
+
+    doc, _ = load(text)
+    return doc.root if doc is not None else None
+
+
 def locate_target(text: str, target) -> tuple[int, int] | None:
     """Lines (first, last) a page's target names: a line number, a key path, or steps.<id>."""
-    from ruamel.yaml import YAML
-
     lines = text.splitlines()
     if isinstance(target, int):
         return (target, target) if 1 <= target <= len(lines) else None
-    try:
-        node = YAML(typ="rt").load(text)
-    except Exception:  # noqa: BLE001 - a broken counter-example has no key paths
-        return None
+    node = _parsed(text)
+    if node is None:
+        return None  # a broken counter-example has no key paths
     # dots separate keys; a step name with dots goes in brackets: steps[Log in to ghcr.io]
     parts = [p.strip("[]") for p in re.findall(r"\[[^\]]*\]|[^.\[\]]+", str(target))]
     if parts[0] == "steps" and len(parts) >= 2:

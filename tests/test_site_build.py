@@ -121,7 +121,7 @@ def test_a_hard_coded_version_in_a_snippet_fails_the_build(project_copy: Path, t
 def test_the_build_log_ends_with_what_was_checked(built_site: Path, tmp_path: Path):
     result = build_site(ROOT, tmp_path / "site")
     lines = [l for l in (result.stdout + result.stderr).splitlines() if "ghcr-course:" in l]
-    assert lines and re.search(r"checked \d+ snippets \(\d+ renderings.*\) with layers yaml, schema, actions, ghcr.* in \d+\.\d+ s", lines[-1])
+    assert lines and re.search(r"checked \d+ snippets \(\d+ renderings.*\) with layers yaml, schema, actions, expressions, ghcr, zizmor, actionlint in \d+\.\d+ s", lines[-1])
 
 
 def test_counter_examples_render_tags_only():

@@ -1,0 +1,107 @@
+"""What every benchmark shares: a frozen copy of the project, the machine, medians, the report.
+
+The benchmarks are scripts, not tests: they print figures for people and end with
+one JSON line for tools. None of them is timed by pytest.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+BIN = Path(sys.executable).parent
+# Left out of a snapshot: nothing in them is read by a build.
+_NOT_COPIED = (".git", ".venv", "site", ".cache", "__pycache__", "test-output", "*.egg-info",
+               ".pytest_cache", ".hypothesis", "bench", "tests")
+
+
+def snapshot(dest: Path, source: Path = ROOT) -> Path:
+    """A copy of the project to measure, so edits made meanwhile in the tree do not count."""
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(*_NOT_COPIED))
+    return dest
+
+
+def snapshot_env(project: Path, **extra: str) -> dict[str, str]:
+    """Environment for a process that must import the snapshot's engine, not the working tree's."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(project)}
+    env.pop("GHCR_COURSE_CHECKS", None)
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def workspace(prefix: str):
+    """A temporary directory that is removed afterwards, even on Ctrl-C."""
+    path = Path(tempfile.mkdtemp(prefix=f"ghcr-bench-{prefix}-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def timed(command: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]:
+    """Wall-clock seconds of one process, and its result."""
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    return time.perf_counter() - started, result
+
+
+def interleaved(modes: list[str], rounds: int):
+    """(round, mode) pairs, each round in a rotated order, so drift and warm-up hit every mode alike."""
+    for index in range(rounds):
+        shift = index % len(modes)
+        for mode in modes[shift:] + modes[:shift]:
+            yield index, mode
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def machine() -> dict:
+    """Enough to tell two sets of figures apart: CPU, cores, memory, OS, Python."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
+        memory = f"{kib / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    try:
+        load = round(os.getloadavg()[0], 1)  # other work on the machine makes every figure noisier
+    except OSError:
+        load = None
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": memory, "load_1min": load,
+            "os": f"{platform.system()} {platform.release()}", "python": platform.python_version()}
+
+
+def ratio(a: float, b: float) -> float:
+    return round(a / b, 3) if b else float("nan")
+
+
+def report(summary: dict) -> None:
+    """The last line of every benchmark: one JSON object."""
+    print(json.dumps(summary, sort_keys=False))
+
+
+def fail(message: str) -> None:
+    """A clear message and exit status 2, never a traceback."""
+    print(f"{Path(sys.argv[0]).name}: {message}", file=sys.stderr)
+    sys.exit(2)
