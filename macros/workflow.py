@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .catalog import Uses, parse_uses
 from .expressions import bare_context, find_expressions, split_expressions
@@ -56,7 +57,7 @@ class Step:
         value = self.node.get("id")
         return str(value) if value is not None else None
 
-    @property
+    @cached_property
     def uses(self) -> Uses | None:
         value = self.node.get("uses")
         return parse_uses(value) if isinstance(value, str) else None
