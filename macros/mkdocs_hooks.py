@@ -4,11 +4,12 @@ on_files serves each snippet rendering as a raw file; on_env, which runs after e
 page is rendered and before anything is written, stops the build if a snippet failed.
 """
 import logging
+from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
-from macros import sitebuild
+from macros import builder, sitebuild
 
 log = logging.getLogger("mkdocs.plugins.ghcr_course")
 
@@ -19,6 +20,13 @@ def on_files(files, config):
         files.append(File.generated(config, path, content=text.encode("utf-8")))
     for path, markdown in build.generated_pages().items():
         files.append(File.generated(config, path, content=markdown))
+    # -- the workflow builder's variant index (macros/builder.py) --
+    try:
+        for path, content in builder.generated_files(build, Path(config["docs_dir"])).items():
+            files.append(File.generated(config, path, content=content))
+    except builder.BuilderError as error:
+        raise PluginError(str(error)) from None
+    # -- end of the workflow builder's addition --
     return files
 
 
