@@ -1,7 +1,8 @@
 """MkDocs hooks of the course (loaded through `hooks:` in mkdocs.yml).
 
-on_files serves each snippet rendering as a raw file; on_env, which runs after every
-page is rendered and before anything is written, stops the build if a snippet failed.
+on_files serves each snippet rendering as a raw file, the pages made from data (the
+rule reference) and the builder's index; on_env, which runs after every page is
+rendered and before anything is written, stops the build if anything failed.
 """
 import logging
 from pathlib import Path
@@ -20,13 +21,11 @@ def on_files(files, config):
         files.append(File.generated(config, path, content=text.encode("utf-8")))
     for path, markdown in build.generated_pages().items():
         files.append(File.generated(config, path, content=markdown))
-    # -- the workflow builder's variant index (macros/builder.py) --
-    try:
+    try:  # the workflow builder's variant index (macros/builder.py)
         for path, content in builder.generated_files(build, Path(config["docs_dir"])).items():
             files.append(File.generated(config, path, content=content))
     except builder.BuilderError as error:
         raise PluginError(str(error)) from None
-    # -- end of the workflow builder's addition --
     return files
 
 

@@ -60,6 +60,7 @@ class SiteBuild:
         self.stats = engine.BatchStats()
         self.started = time.perf_counter()
         self._prepared = False
+        self._report: tuple[list[str], str] | None = None
 
     # -- before pages ------------------------------------------------------
 
@@ -235,6 +236,12 @@ class SiteBuild:
         return failures
 
     def report(self) -> tuple[list[str], str]:
+        """(one line per problem, the summary line); computed once, at the end of the pages."""
+        if self._report is None:
+            self._report = self._make_report()
+        return self._report
+
+    def _make_report(self) -> tuple[list[str], str]:
         failures = self.failures + self.unplaced_failures()
         failures += [Failure(path, None, problem) for path, problem in self.library.problems]
         lines = sorted(dict.fromkeys(f.line() for f in failures))
