@@ -138,29 +138,3 @@ def display(pieces: list[Piece]) -> str:
     return "".join(
         p.text if p.literal else (p.text if p.text.startswith("$") else "${{ " + p.text + " }}") for p in pieces
     )
-
-
-def split_list(pieces: list[Piece]) -> list[list[Piece]]:
-    """A list input (newline or comma separated) as one piece list per item."""
-    items: list[list[Piece]] = [[]]
-    for piece in pieces:
-        if not piece.literal:
-            items[-1].append(piece)
-            continue
-        parts = re.split(r"[\n,]", piece.text)
-        for i, part in enumerate(parts):
-            if i:
-                items.append([])
-            if part:
-                items[-1].append(Piece(part))
-    cleaned = []
-    for item in items:
-        item = list(item)
-        if item and item[0].literal:
-            item[0] = Piece(item[0].text.lstrip())
-        if item and item[-1].literal:
-            item[-1] = Piece(item[-1].text.rstrip())
-        item = [p for p in item if not (p.literal and not p.text)]
-        if item:
-            cleaned.append(item)
-    return cleaned

@@ -16,7 +16,8 @@ from . import engine, render
 from .catalog import load_catalog
 from .render import Placement, snippet_markdown
 from .rules import Finding, finding
-from .snippets import PINNED, Snippet, SnippetLibrary, locate_target, render_snippet
+from .snippets import PINNED, Snippet, SnippetLibrary, locate_target
+from .snippets import render as render_snippet  # `render` is the Markdown module here
 
 VALIDATION_SETTING = "GHCR_COURSE_CHECKS"  # "off" skips the checks: for bench/build.py only
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")

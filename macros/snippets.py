@@ -144,9 +144,6 @@ def render(snippet: Snippet, catalog: Catalog, rendering: str) -> tuple[str, lis
     return "".join(out), problems
 
 
-render_snippet = render  # for modules that also import the render module
-
-
 class SnippetLibrary:
     """Every snippet under a directory, by id (its path without .yml).
 

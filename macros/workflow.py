@@ -294,12 +294,3 @@ def _merge(pieces: list[Piece]) -> list[Piece]:
         else:
             merged.append(piece)
     return merged
-
-
-def literal_prefix(pieces: list[Piece]) -> str:
-    out = []
-    for piece in pieces:
-        if not piece.literal:
-            break
-        out.append(piece.text)
-    return "".join(out)
