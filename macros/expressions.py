@@ -23,8 +23,11 @@ class Expression:
     inner: str  # text between the delimiters, stripped
 
 
-def find_expressions(text: str) -> list[Expression]:
+@lru_cache(maxsize=8192)  # the same values are scanned by several layers, in both renderings
+def find_expressions(text: str) -> tuple[Expression, ...]:
     """Every `${{ ... }}` in text; string literals may hold '}}'."""
+    if OPEN not in text:
+        return ()
     found = []
     at = text.find(OPEN)
     while at != -1:
@@ -41,7 +44,7 @@ def find_expressions(text: str) -> list[Expression]:
         else:
             break  # unterminated: the schema or actionlint reports it
         at = text.find(OPEN, i + len(CLOSE))
-    return found
+    return tuple(found)
 
 
 def split_expressions(text: str) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,9 @@ class SiteBuild:
         self.catalog = load_catalog()
         self.library = SnippetLibrary(self.project / "snippets", self.project)
         self.texts: dict[tuple[str, str], str] = {}
-        self.findings: dict[tuple[str, str], list[Finding]] = {}
+        self._findings: dict[tuple[str, str], list[Finding]] = {}
+        self._checking: threading.Thread | None = None
+        self._check_error: BaseException | None = None
         self.snippet_problems: dict[str, list[Finding]] = {}
         self.placed: dict[str, list[str]] = {}
         self.failures: list[Failure] = []
@@ -80,6 +83,13 @@ class SiteBuild:
                 batch[f"{snippet.id}\0{rendering}"] = text
             self.snippet_problems[snippet.id] = problems
         if self.validate:
+            # Checked in the background: while zizmor and actionlint run, the builder's index
+            # and the pages' rendering go on; the first look at a finding waits for the batch.
+            self._checking = threading.Thread(target=self._check, args=(batch,), daemon=True)
+            self._checking.start()
+
+    def _check(self, batch: dict[str, str]) -> None:
+        try:
             results = engine.check_batch(batch, self.layers, cache=self._cache(), stats=self.stats)
             # Hardened means SHA-pinned: that profile checks the pinned rendering of hardened snippets.
             hardened = {k: v for k, v in batch.items()
@@ -91,7 +101,18 @@ class SiteBuild:
                     results[key] = found + [f for f in results[key] if (f.rule, f.line) not in seen]
             for key, found in results.items():
                 snippet_id, rendering = key.split("\0")
-                self.findings[(snippet_id, rendering)] = found
+                self._findings[(snippet_id, rendering)] = found
+        except BaseException as error:  # noqa: BLE001 - raised again where the findings are read
+            self._check_error = error
+
+    @property
+    def findings(self) -> dict[tuple[str, str], list[Finding]]:
+        if self._checking is not None:
+            self._checking.join()
+            self._checking = None
+            if self._check_error is not None:
+                raise self._check_error
+        return self._findings
 
     def raw_files(self) -> dict[str, str]:
         """Site path -> bytes-to-be of every snippet rendering."""
