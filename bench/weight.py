@@ -3,8 +3,9 @@
     .venv/bin/python bench/weight.py [--page index.md --page tutorial/first-workflow.md --page builder.md]
 
 For each page it counts the HTML plus every stylesheet and script the HTML loads
-(`<link rel="stylesheet">`, `<script src>`), once each. Data a page fetches later
-from its scripts (the builder's variant index and workflows) is not counted.
+(`<link rel="stylesheet">`, `<script src>`), once each, and on the builder page the
+script and stylesheet course.js adds there. Data a page fetches later from its
+scripts (the builder's variant index and workflows) is not counted.
 
 The comparison is the same page built as plain mkdocs-material: the same theme
 settings, Markdown extensions and navigation, the search plugin only, no macros,
@@ -66,9 +67,13 @@ def page_weight(site: Path, page: str) -> dict:
     html = html_file.read_bytes()
     parser = _Assets()
     parser.feed(html.decode("utf-8", "replace"))
+    urls = list(parser.urls)
+    if b"data-ghcr-builder" in html:  # course.js adds the builder's own code on its page: code, not data
+        root = "../" * route.count("/") + ("../" if route != "index" else "")
+        urls += [f"{root}assets/builder.js", f"{root}assets/builder.css"]
     css = js = css_gz = js_gz = 0
     external = []
-    for url in dict.fromkeys(parser.urls):
+    for url in dict.fromkeys(urls):
         parts = urlsplit(url)
         if parts.scheme or parts.netloc:
             external.append(url)
