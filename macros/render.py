@@ -120,11 +120,15 @@ def snippet_markdown(snippet: Snippet, texts: dict, page_uri: str, placement: Pl
             note = ":material-check-decagram: An excerpt of a workflow checked when this page was built."
         else:
             note = _check_note(layers, as_of)
+            if snippet.profile == "hardened" and rendering == PINNED:
+                note += " The hardened profile (zizmor pedantic) finds nothing either."
         body += f"\n{download} · {note}\n{{ .ghcr-check }}\n"
-        if len(placement.renderings) == 1:
-            return f"\n{body}\n"
-        blocks.append(f'=== "{TAB_LABELS[rendering]}"\n\n{textwrap.indent(body, "    ")}')
-    return "\n" + "\n".join(blocks) + "\n"
+        blocks.append(body if len(placement.renderings) == 1
+                      else f'=== "{TAB_LABELS[rendering]}"\n\n{textwrap.indent(body, "    ")}')
+    title = ""
+    if snippet.meta.get("title") and not placement.excerpt:
+        title = f"{_md_inline(snippet.title)}\n{{ .ghcr-snippet__title }}\n\n"
+    return "\n" + title + "\n".join(blocks) + "\n"
 
 
 def _counter_example(snippet: Snippet, text: str, page_uri: str, placement: Placement, findings: list[Finding]) -> str:
