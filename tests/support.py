@@ -6,12 +6,19 @@ other directory's conftest.py can shadow.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MKDOCS = [sys.executable, "-m", "mkdocs"]
+# A page's workflow placement: <!--[[ workflow("id", options...) ]]--> -> (id, options)
+WORKFLOW_PLACEMENT = re.compile(r"<!--\[\[\s*workflow\(\s*\"([^\"]+)\"(.*?)\]\]-->", re.DOTALL)
+
+
+def how_to_page(name: str) -> str:
+    return (ROOT / "docs" / "how-to" / f"{name}.md").read_text("utf-8")
 
 
 def build_site(project: Path, site_dir: Path, env: dict | None = None) -> subprocess.CompletedProcess:

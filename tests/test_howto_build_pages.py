@@ -14,7 +14,7 @@ import re
 import pytest
 from ruamel.yaml import YAML
 
-from support import ROOT
+from support import ROOT, WORKFLOW_PLACEMENT, how_to_page
 
 from macros import engine
 from macros.catalog import load_catalog
@@ -32,13 +32,8 @@ GUIDES = {
     "ghcr-and-docker-hub": "how-to/ghcr-and-docker-hub",
     "reusable-workflow": "how-to/reusable-workflow-called",
 }
-_PLACEMENT = re.compile(r"<!--\[\[\s*workflow\(\s*\"([^\"]+)\"(.*?)\]\]-->", re.DOTALL)
 _FENCE = re.compile(r"^ *```.*?^ *```", re.DOTALL | re.MULTILINE)
 _PERMISSION_LEVEL = {"none": 0, "read": 1, "write": 2}
-
-
-def _page(name: str) -> str:
-    return (ROOT / "docs" / "how-to" / f"{name}.md").read_text("utf-8")
 
 
 def _sections(text: str) -> list[tuple[str, str]]:
@@ -54,7 +49,7 @@ def _library() -> SnippetLibrary:
 
 
 def _placed(name: str) -> dict[str, str]:
-    return dict(_PLACEMENT.findall(_page(name)))
+    return dict(WORKFLOW_PLACEMENT.findall(how_to_page(name)))
 
 
 def _workflow(snippet_id: str, rendering: str = "pinned"):
@@ -75,7 +70,7 @@ def _strings(node):
 
 @pytest.mark.parametrize("name", sorted(GUIDES))
 def test_a_guide_starts_with_what_you_need_and_ends_with_a_check_and_a_pull(name):
-    sections = _sections(_page(name))
+    sections = _sections(how_to_page(name))
     first, last = sections[0], sections[-1]
     assert first[0] == "Before you start", [h for h, _ in sections]
     assert re.search(r"secret|permission|packages: write", first[1], re.IGNORECASE), \

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from support import ROOT
+from support import ROOT, WORKFLOW_PLACEMENT, how_to_page
 
 from macros.snippets import SnippetLibrary
 
@@ -31,12 +31,7 @@ GUIDES = {
     "pin-and-update-actions": "how-to/pin-publish",
     "personal-access-tokens": "how-to/pat-push-other-owner",
 }
-_PLACEMENT = re.compile(r"<!--\[\[\s*workflow\(\s*\"([^\"]+)\"(.*?)\]\]-->", re.DOTALL)
 _FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
-
-
-def _page(name: str) -> str:
-    return (ROOT / "docs" / "how-to" / f"{name}.md").read_text("utf-8")
 
 
 def _library() -> SnippetLibrary:
@@ -50,14 +45,14 @@ def _headings(text: str) -> list[str]:
 
 @pytest.mark.parametrize("name", sorted(GUIDES))
 def test_a_guide_starts_with_what_you_need_and_ends_with_the_check(name):
-    headings = _headings(_page(name))
+    headings = _headings(how_to_page(name))
     assert headings[0].startswith("Before you start"), headings
     assert headings[-1] == "Check that it worked", headings
 
 
 @pytest.mark.parametrize("name", sorted(GUIDES))
 def test_a_guide_shows_its_main_workflow_whole_in_both_renderings(name):
-    placements = {snippet: options for snippet, options in _PLACEMENT.findall(_page(name))}
+    placements = {snippet: options for snippet, options in WORKFLOW_PLACEMENT.findall(how_to_page(name))}
     main = GUIDES[name]
     assert main in placements, f"{name}.md does not place {main}"
     assert "renderings=" not in placements[main] and "excerpt=" not in placements[main]
@@ -69,7 +64,7 @@ def test_a_guide_shows_its_main_workflow_whole_in_both_renderings(name):
 @pytest.mark.parametrize("name", sorted(GUIDES))
 def test_every_placed_snippet_exists_and_counter_examples_say_why(name):
     library = _library()
-    for snippet_id, _ in _PLACEMENT.findall(_page(name)):
+    for snippet_id, _ in WORKFLOW_PLACEMENT.findall(how_to_page(name)):
         snippet = library.get(snippet_id)
         assert snippet is not None, f"{name}.md places missing snippet {snippet_id}"
         if snippet.is_counter_example:
@@ -84,7 +79,7 @@ def _workflow_file_and_branch(snippet_id: str) -> tuple[str, str]:
 
 def test_cosign_verify_names_the_workflow_that_signs():
     file, branch = _workflow_file_and_branch("how-to/sign-image")
-    page = _page("sign-with-cosign")
+    page = how_to_page("sign-with-cosign")
     identity = re.search(r"--certificate-identity (\S+)", page)[1]
     assert identity.endswith(f"/{file}@refs/heads/{branch}"), identity
     regexp = re.search(r"--certificate-identity-regexp '([^']+)'", page)[1]
@@ -95,13 +90,13 @@ def test_cosign_verify_names_the_workflow_that_signs():
 
 def test_gh_attestation_verify_names_the_workflow_that_attests():
     file, _ = _workflow_file_and_branch("how-to/attest-image")
-    page = _page("attestations")
+    page = how_to_page("attestations")
     signer = re.search(r"--signer-workflow (\S+)", page)[1]
     assert signer.endswith(f"/{file}"), signer
 
 
 def _dependabot_config() -> tuple[str, dict]:
-    blocks = [body for lang, body in _FENCE.findall(_page("pin-and-update-actions"))
+    blocks = [body for lang, body in _FENCE.findall(how_to_page("pin-and-update-actions"))
               if lang == "yaml" and "package-ecosystem" in body]
     assert len(blocks) == 1, "the guide shows one .github/dependabot.yml"
     return blocks[0], YAML(typ="safe").load(blocks[0])
