@@ -206,7 +206,7 @@ def variant_preview(text: str, cache: _TextCache) -> list[dict]:
         return cached
     context = preview.parse_context(PREVIEW_CONTEXT)
     rows = []
-    for result in preview.preview_workflow(text, preview.default_events(text, context), context):
+    for result in preview.preview_workflow(text, None, context):
         row = result.as_json()
         row["event"] = result.event.label(context).replace("`", "")
         rows.append(row)

@@ -1028,9 +1028,15 @@ def preview_event(workflow: Workflow | None, event: Event, ctx: SampleContext | 
         return Preview(event, why="an env: value refers to itself")
 
 
-def preview_workflow(text: str, events: list[Event], ctx: SampleContext | None = None) -> list[Preview]:
-    """One preview per event, in the order given."""
+def preview_workflow(text: str, events: list[Event] | None = None, ctx: SampleContext | None = None) -> list[Preview]:
+    """One preview per event, in the order given; the default events where none are given.
+
+    The text is read once, for the events and the previews alike.
+    """
+    ctx = ctx or SampleContext()
     workflow = load(text)
+    if events is None:
+        events = default_events(workflow, ctx)
     return [preview_event(workflow, event, ctx) for event in events]
 
 
@@ -1051,8 +1057,7 @@ def default_events(text_or_workflow, ctx: SampleContext | None = None) -> list[E
 
 def previews_json(text: str, events: list[Event] | None = None, ctx: SampleContext | None = None) -> list[dict]:
     """What a page script needs (the builder's variants): the default events unless given, as JSON objects."""
-    ctx = ctx or SampleContext()
-    return [p.as_json() for p in preview_workflow(text, events or default_events(text, ctx), ctx)]
+    return [p.as_json() for p in preview_workflow(text, events or None, ctx)]
 
 
 def findings(previews: list[Preview]) -> list[Finding]:
@@ -1157,7 +1162,7 @@ def place(build, snippet_id: str, page_uri: str, events=None, context=None) -> s
         refuse("context", problem)
         ctx = SampleContext()
     text = build.texts[(snippet.id, "tags")]
-    chosen = default_events(text, ctx) if events is None else []
+    chosen = None if events is None else []
     for raw in [] if events is None else [events] if isinstance(events, str) else list(events):
         try:
             chosen.append(parse_event(raw))
