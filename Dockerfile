@@ -8,10 +8,10 @@
 # stage runs once, natively on the build machine, even for a multi-platform image.
 FROM --platform=$BUILDPLATFORM python:3.12-slim AS site
 WORKDIR /course
-# The engine and its dependencies first: this layer stays cached while pages change.
+# The checker and the site's packages first: this layer stays cached while pages change.
 COPY pyproject.toml README.md ./
-COPY macros/ macros/
-RUN pip install --no-cache-dir --disable-pip-version-check .
+COPY ghcr_check/ ghcr_check/
+RUN pip install --no-cache-dir --disable-pip-version-check '.[course]'
 COPY . .
 # --strict and the course's checks: a workflow that fails a check fails the image build.
 RUN NO_MKDOCS_2_WARNING=1 GHCR_CHECK_CACHE=off mkdocs build --strict --site-dir /site

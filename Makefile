@@ -11,7 +11,7 @@ install: $(STAMP)
 # Re-installs only when pyproject.toml changes; safe to run any number of times.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[course,test]'
 	touch $(STAMP)
 
 chromium: install

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import textwrap
 
-from macros.catalog import load_catalog
+from ghcr_check.catalog import load_catalog
 
 TRIGGERS = [
     "on:\n  push:\n    branches: [main]\n",

@@ -110,7 +110,7 @@ def plain_project(course: Path, dest: Path) -> None:
 
     sys.path.insert(0, str(course))
     from macros.render import catalog_markdown
-    from macros.catalog import load_catalog
+    from ghcr_check.catalog import load_catalog
     from macros.sitebuild import SiteBuild
     from macros.snippets import TAGS, locate_target
 

@@ -1,17 +1,32 @@
-"""MkDocs front end of the course: the macros pages call, wired to the site build.
+"""MkDocs front end of the course: the macros pages call, wired to one site build.
 
-Kept thin on purpose: the engine and site build know nothing of MkDocs, so a move
-to another generator (Zensical) only replaces this file and mkdocs_hooks.py.
+Kept thin on purpose: the checker (ghcr_check) and the site build (sitebuild.py)
+know nothing of MkDocs, so a move to another generator replaces only this file and
+mkdocs_hooks.py.
+
+The site build lives on the macros plugin instance (`env.course_build`), whose life
+MkDocs owns: each build, and each `mkdocs serve` rebuild, starts a new one, and the
+hooks find it through the plugin. Imports are absolute, so this file also loads as
+a lone module (Zensical loads `macros/__init__.py` that way).
 """
+import sys
 from pathlib import Path
 
-from . import preview, render, sitebuild
-from .catalog import load_catalog
+_PROJECT = str(Path(__file__).resolve().parents[1])
+if _PROJECT not in sys.path:  # loaded as a lone file: make the project's packages importable
+    sys.path.insert(0, _PROJECT)
+
+from ghcr_check.catalog import load_catalog  # noqa: E402
+from macros import render, sitebuild  # noqa: E402
+from macros.tag_preview import place as place_tag_preview  # noqa: E402
+
+BUILD_ATTRIBUTE = "course_build"
 
 
 def define_env(env):
     docs_dir = Path(env.conf["docs_dir"]).name
-    build = sitebuild.start(Path(env.project_dir), docs_dir)
+    build = sitebuild.SiteBuild(Path(env.project_dir), docs_dir)
+    setattr(env, BUILD_ATTRIBUTE, build)
 
     @env.macro
     def workflow(snippet_id, highlight=(), annotate=None, renderings=None, excerpt=None):
@@ -26,7 +41,7 @@ def define_env(env):
     @env.macro
     def tag_preview(snippet_id, events=None, context=None):
         """A table under a snippet: each event, and the image references it pushes (computed, not written)."""
-        return preview.place(build, snippet_id, env.page.file.src_uri, events, context)
+        return place_tag_preview(build, snippet_id, env.page.file.src_uri, events, context)
 
     @env.macro
     def catalog_table():
@@ -36,4 +51,4 @@ def define_env(env):
 
 
 def on_pre_page_macros(env):
-    sitebuild.current().scan_page(env.page.file.src_uri, env.markdown)
+    getattr(env, BUILD_ATTRIBUTE).scan_page(env.page.file.src_uri, env.markdown)

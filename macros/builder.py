@@ -5,7 +5,7 @@ fixed options; the site build renders and checks them like every other snippet.
 This module writes the index the page loads (builder/variants.json): for each
 variant key, the raw files of both renderings, the places where the reader's
 image name replaces the placeholder, and its tag preview (builder/preview/<key>.json,
-what each event would push, from macros/preview.py), which the page loads with the
+what each event would push, from ghcr_check/preview/), which the page loads with the
 variant.
 
 A place is trusted only once the engine has shown, on that variant, that
@@ -26,11 +26,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import checks, engine, imageref, preview
-from .catalog import load_catalog
+from ghcr_check import checks, engine, imageref, preview
+from ghcr_check.catalog import load_catalog
 from .snippets import PINNED, TAGS
-from .workflow import Workflow
-from .yamldoc import load, value_position
+from ghcr_check.workflow import Workflow
+from ghcr_check.yamldoc import load, value_position
 
 INDEX_PATH = "builder/variants.json"  # site path; the page at builder/ loads it as variants.json
 PREVIEW_DIR = "builder/preview"  # one JSON file per variant, next to the index
@@ -220,7 +220,7 @@ def build_index(build, composition) -> tuple[dict, dict[str, list]]:
     """The page's data: options, grammar, and per variant its raw files, proven places and
     preview file; and the previews, by site path."""
     marks = placeholders(composition)
-    cache = _TextCache(build._cache().directory)
+    cache = _TextCache(build.check_cache().directory)
     variants, previews, problems = {}, {}, []
     ids = sorted(s.id for s in build.library if s.id.startswith(SNIPPET_PREFIX))
     for snippet_id in ids:

@@ -11,7 +11,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from .rules import Finding
+from ghcr_check.rules import Finding
 from .snippets import PINNED, TAGS, Snippet
 
 TAB_LABELS = {TAGS: "Tags", PINNED: "Pinned by SHA"}

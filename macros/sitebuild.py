@@ -13,10 +13,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import engine, render
-from .catalog import load_catalog
+from ghcr_check import engine
+from . import render
+from ghcr_check.catalog import load_catalog
 from .render import Placement, snippet_markdown
-from .rules import Finding, finding
+from ghcr_check.rules import Finding, registry
+
+from .site_rules import finding
 from .snippets import PINNED, Snippet, SnippetLibrary, locate_target
 from .snippets import render as render_snippet  # `render` is the Markdown module here
 
@@ -90,12 +93,12 @@ class SiteBuild:
 
     def _check(self, batch: dict[str, str]) -> None:
         try:
-            results = engine.check_batch(batch, self.layers, cache=self._cache(), stats=self.stats)
+            results = engine.check_batch(batch, self.layers, cache=self.check_cache(), stats=self.stats)
             # Hardened means SHA-pinned: that profile checks the pinned rendering of hardened snippets.
             hardened = {k: v for k, v in batch.items()
                         if k.endswith(f"\0{PINNED}") and self.library.get(k.split("\0")[0]).profile == "hardened"}
             if hardened:
-                strict = engine.check_batch(hardened, self.layers, cache=self._cache(), profile="hardened")
+                strict = engine.check_batch(hardened, self.layers, cache=self.check_cache(), profile="hardened")
                 for key, found in strict.items():
                     seen = {(f.rule, f.line) for f in found}  # the hardened verdict replaces the default one
                     results[key] = found + [f for f in results[key] if (f.rule, f.line) not in seen]
@@ -119,7 +122,7 @@ class SiteBuild:
         self.prepare()
         return {self.library.get(sid).raw_name(rendering): text for (sid, rendering), text in self.texts.items()}
 
-    def _cache(self) -> engine.ResultCache:
+    def check_cache(self) -> engine.ResultCache:
         """The project's own cache, unless GHCR_CHECK_CACHE says otherwise."""
         if os.environ.get("GHCR_CHECK_CACHE"):
             return engine.default_cache()
@@ -127,8 +130,6 @@ class SiteBuild:
 
     def generated_pages(self) -> dict[str, str]:
         """Docs path -> Markdown of the pages made from data: the check rules reference."""
-        from .rules import registry
-
         rules = [r for r in registry().values() if r.layer in render.LAYER_TITLES]
         pages = {"reference/rules/index.md": render.rules_index_markdown(rules)}
         for rule in rules:
@@ -276,19 +277,3 @@ class SiteBuild:
                    f"with layers {layers} in {self.stats.seconds:.2f} s: "
                    + (f"{len(lines)} problems" if lines else "all pass"))
         return lines, summary
-
-
-_current: SiteBuild | None = None
-
-
-def start(project: Path, docs_dir: str = "docs") -> SiteBuild:
-    """A fresh build (each `mkdocs serve` rebuild starts one)."""
-    global _current
-    _current = SiteBuild(project, docs_dir)
-    return _current
-
-
-def current() -> SiteBuild:
-    if _current is None:
-        raise RuntimeError("no site build has started: the macros plugin must run before the hooks")
-    return _current

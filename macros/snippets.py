@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .catalog import Catalog, parse_uses
-from .rules import Finding, finding
+from ghcr_check.catalog import Catalog, parse_uses
+from ghcr_check.rules import Finding
+
+from .site_rules import finding
 
 HEADER_PREFIX = "#|"
 HEADER_KEYS = {
@@ -225,7 +227,7 @@ def _span(lines: list[str], start: int) -> tuple[int, int]:
 @lru_cache(maxsize=256)
 def _parsed(text: str):
     """The document a page's targets are looked up in, parsed once however many targets it has."""
-    from .yamldoc import load
+    from ghcr_check.yamldoc import load
 
     doc, _ = load(text)
     return doc.root if doc is not None else None

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from support import ROOT
 
-from macros.catalog import load_catalog
+from ghcr_check.catalog import load_catalog
 from macros.snippets import SnippetLibrary, render
 
-GHCR_CHECK = [sys.executable, "-c", "from macros.cli import main; main()"]
+GHCR_CHECK = [sys.executable, "-c", "from ghcr_check.cli import main; main()"]
 LIBRARY = SnippetLibrary(ROOT / "snippets", ROOT)
 
 

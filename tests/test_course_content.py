@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from support import ROOT
 
-from macros.catalog import load_catalog
-from macros.engine import check_document
+from ghcr_check.catalog import load_catalog
+from ghcr_check.engine import check_document
 from macros.snippets import TAGS, SnippetLibrary, render
 
 DOCS = ROOT / "docs"

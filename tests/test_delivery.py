@@ -13,8 +13,8 @@ from pathlib import Path
 from support import ROOT
 from ruamel.yaml import YAML
 
-from macros import engine
-from macros.catalog import load_catalog
+from ghcr_check import engine
+from ghcr_check.catalog import load_catalog
 from macros.snippets import PINNED, SnippetLibrary, render
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -83,7 +83,7 @@ def test_sync_workflows_check_passes_and_rewrites_a_stale_file(tmp_path):
     assert ok.returncode == 0, ok.stdout + ok.stderr
     # in a copy, a stale file is reported by --check and rewritten without it
     copy = tmp_path / "project"
-    for part in ("macros", "snippets", "scripts", ".github"):
+    for part in ("ghcr_check", "macros", "snippets", "scripts", ".github"):
         shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
     image = copy / ".github" / "workflows" / "image.yml"
     image.write_text(image.read_text("utf-8").replace("# v", "# old v", 1), "utf-8")

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from macros import checks, engine
-from macros.catalog import load_catalog
-from macros.rules import registry
+from ghcr_check import checks, engine
+from ghcr_check.catalog import load_catalog
+from ghcr_check.rules import registry
 from macros.snippets import RENDERINGS, SnippetLibrary, render
 
 CATALOG = load_catalog()

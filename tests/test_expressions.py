@@ -7,12 +7,12 @@ import time
 import pytest
 from support import ROOT
 
-from macros import checks, engine
-from macros.catalog import load_catalog
-from macros.checks import expressions as layer
-from macros.expressions import (MAX_DEPTH, MAX_LENGTH, bare_context, dump, find_expressions, first_unclosed, parse,
+from ghcr_check import checks, engine
+from ghcr_check.catalog import load_catalog
+from ghcr_check.checks import expressions as layer
+from ghcr_check.expressions import (MAX_DEPTH, MAX_LENGTH, bare_context, dump, find_expressions, first_unclosed, parse,
                                 split_expressions)
-from macros.rules import registry
+from ghcr_check.rules import registry
 from macros.snippets import PINNED, RENDERINGS, SnippetLibrary, parse_snippet, render
 
 CATALOG = load_catalog()
@@ -457,8 +457,8 @@ def test_secrets_in_a_step_condition_gets_the_env_fix():
 
 
 def test_layer_is_cheap_on_the_course_snippets():
-    from macros import yamldoc
-    from macros.workflow import Workflow
+    from ghcr_check import yamldoc
+    from ghcr_check.workflow import Workflow
 
     workflows = []
     for snippet in LIBRARY:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from support import ROOT
 
-from macros import checks, cli, engine
-from macros.catalog import load_catalog
-from macros.checks import actionlint, external, zizmor
-from macros.rules import Finding, registry
+from ghcr_check import checks, cli, engine
+from ghcr_check.catalog import load_catalog
+from ghcr_check.checks import actionlint, external, zizmor
+from ghcr_check.rules import Finding, registry
 from macros.snippets import PINNED, TAGS, SnippetLibrary, render
 
 LIBRARY = SnippetLibrary(ROOT / "snippets", ROOT)

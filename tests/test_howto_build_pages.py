@@ -16,8 +16,8 @@ from ruamel.yaml import YAML
 
 from support import ROOT, WORKFLOW_PLACEMENT, how_to_page
 
-from macros import engine
-from macros.catalog import load_catalog
+from ghcr_check import engine
+from ghcr_check.catalog import load_catalog
 from macros.snippets import RENDERINGS, SnippetLibrary, render
 
 GUIDES = {

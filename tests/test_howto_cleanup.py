@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 
 from support import ROOT
 
-from macros.catalog import load_catalog
+from ghcr_check.catalog import load_catalog
 from macros.snippets import TAGS, SnippetLibrary, render
 
 SNIPPET = "how-to/delete-untagged-orphans"

@@ -18,8 +18,9 @@ from pathlib import Path
 import markdown
 import pytest
 
-from macros import metadata_tags as mt
-from macros import preview as pv
+from ghcr_check.preview import metadata as mt
+from ghcr_check import preview as pv
+from macros import tag_preview
 from macros.sitebuild import SiteBuild
 
 UTC = dt.timezone.utc
@@ -732,7 +733,7 @@ def site(tmp_path) -> SiteBuild:
 
 
 def test_macro_renders_a_table_with_the_default_events(site):
-    md = pv.place(site, "how-to/publish", "how-to/page.md")
+    md = tag_preview.place(site, "how-to/publish", "how-to/page.md")
     page = markdown.markdown(md, extensions=["tables", "md_in_html", "attr_list"])
     assert '<div class="ghcr-tag-preview">' in page and "<table>" in page
     rows = [r for r in page.split("<tr>")[2:]]
@@ -746,17 +747,17 @@ def test_macro_renders_a_table_with_the_default_events(site):
 
 
 def test_macro_events_and_context(site):
-    md = pv.place(site, "how-to/publish", "how-to/page.md", events=["push:refs/tags/v0.1.0"],
+    md = tag_preview.place(site, "how-to/publish", "how-to/page.md", events=["push:refs/tags/v0.1.0"],
                   context={"repository": "Acme/Widget"})
     assert "`ghcr.io/acme/widget:0.1.0`<br>`ghcr.io/acme/widget:0.1`<br>" in md and ":0`" not in md
     assert site.failures == []
 
 
 def test_macro_turns_problems_into_build_failures(site):
-    pv.place(site, "how-to/publish", "how-to/page.md", events=["push:main"])
-    pv.place(site, "how-to/missing", "how-to/page.md")
-    pv.place(site, "how-to/every-tag", "how-to/page.md", events=["push:refs/tags/release-1"])
-    pv.place(site, "how-to/every-tag-broken", "how-to/page.md", events=["push:refs/tags/release-1"])
+    tag_preview.place(site, "how-to/publish", "how-to/page.md", events=["push:main"])
+    tag_preview.place(site, "how-to/missing", "how-to/page.md")
+    tag_preview.place(site, "how-to/every-tag", "how-to/page.md", events=["push:refs/tags/release-1"])
+    tag_preview.place(site, "how-to/every-tag-broken", "how-to/page.md", events=["push:refs/tags/release-1"])
     lines = [f.line() for f in site.failures]
     assert len(lines) == 3, lines
     assert "push needs a full ref" in lines[0]

@@ -7,9 +7,9 @@ import re
 import pytest
 from support import ROOT
 
-from macros import engine
-from macros.catalog import load_catalog
-from macros.rules import registry
+from ghcr_check import engine
+from ghcr_check.catalog import load_catalog
+from ghcr_check.rules import registry
 from macros.snippets import SnippetLibrary, render
 
 LIBRARY = SnippetLibrary(ROOT / "snippets", ROOT)
@@ -105,7 +105,7 @@ def test_a_file_over_one_mebibyte_is_y006():
 
 
 def test_a_bug_in_one_layer_is_x001_and_the_others_still_run(monkeypatch):
-    from macros import checks
+    from ghcr_check import checks
 
     def broken(workflow, catalog):
         raise RuntimeError("boom")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from support import ROOT, build_site
 
-from macros.catalog import load_catalog
+from ghcr_check.catalog import load_catalog
 from macros.sitebuild import SiteBuild
 from macros.snippets import TAGS
 

@@ -5,9 +5,9 @@ import pytest
 from support import ROOT
 from ruamel.yaml import YAML
 
-from macros.catalog import load_catalog
+from ghcr_check.catalog import load_catalog
 from macros.snippets import SnippetLibrary, render
-from macros.yamldoc import load, plain
+from ghcr_check.yamldoc import load, plain
 
 LIBRARY = SnippetLibrary(ROOT / "snippets", ROOT)
 
@@ -65,7 +65,7 @@ def test_an_alias_inside_its_own_anchor_is_undefined():
 
 
 def test_the_fast_schema_verdict_matches_the_explaining_validator():
-    from macros.checks import schema
+    from ghcr_check.checks import schema
 
     fast, slow = schema.fast_validator(), schema.validator()
     assert fast is not None, "jsonschema-rs is a dependency: the fast path must be there"

@@ -247,7 +247,7 @@
     this.showPreview(preview, image);
   };
 
-  // The tag preview (macros/preview.py, per variant): [{event, push, refs, why, notes}].
+  // The tag preview (ghcr_check/preview/, per variant): [{event, push, refs, why, notes}].
   Builder.prototype.showPreview = function (rows, image) {
     var box = this.preview;
     while (box.firstChild) box.removeChild(box.firstChild);

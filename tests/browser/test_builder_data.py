@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from macros import builder
-from macros.yamldoc import load
+from ghcr_check.yamldoc import load
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKS = {"image": "ghcr.io/your-org/your-image", "name": "your-image"}

@@ -10,10 +10,8 @@ import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-from ruamel.yaml import YAML
-
+from .. import datafile
 from ..catalog import Catalog
 from ..expressions import OPEN, Parsed, find_expressions, first_unclosed, parse
 from ..rules import Finding, finding
@@ -49,8 +47,7 @@ class Facts:
 
 @lru_cache(maxsize=1)
 def facts() -> Facts:
-    text = resources.files("macros").joinpath("data/expressions.yml").read_text("utf-8")
-    data = YAML(typ="safe").load(text)
+    data = datafile.load("expressions.yml")
     functions = {}
     for name, spec in data["functions"].items():
         fewest, most = spec["args"]

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..expressions.evaluate import Unknown
+
 SUPPORTED_TYPES = ("schedule", "semver", "edge", "ref", "raw", "sha")
 KNOWN_TYPES = ("schedule", "semver", "pep440", "match", "edge", "ref", "raw", "sha")
 REF_EVENTS = ("branch", "tag", "pr")
@@ -43,8 +45,7 @@ class MetadataError(Exception):
     """docker/metadata-action would fail with this message."""
 
 
-class NotPreviewed(Exception):
-    """Outside what the preview evaluates; the message says what and why."""
+NotPreviewed = Unknown  # outside what the preview evaluates; the message says what and why
 
 
 @dataclass(frozen=True)

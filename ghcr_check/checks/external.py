@@ -18,15 +18,16 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import metadata, resources, util
+from importlib import metadata, util
 from pathlib import Path
 from typing import Callable
 
-from ruamel.yaml import YAML
+from .. import datafile
+
 
 WORKFLOW_DIR = ".github/workflows"
 TIMEOUT_SECONDS = 120.0  # per run over a whole batch; 200 workflows take about a second of CPU
-PROJECT_DISTRIBUTION = "ghcr-course"  # its pyproject pins each tool's version
+PROJECT_DISTRIBUTION = "ghcr-check"  # its pyproject pins each tool's version
 
 
 @dataclass(frozen=True)
@@ -238,8 +239,7 @@ def findings_by_name(outputs: list[ToolOutput], names: dict[str, str], texts: di
 def rule_entries(file_name: str) -> tuple[dict, ...]:
     """The entries of data/rules/<file_name> with every key, including those the
     registry ignores (audit, kind, match, ignore, duplicates, profile, docs)."""
-    text = resources.files("macros").joinpath("data/rules", file_name).read_text("utf-8")
-    return tuple(YAML(typ="safe").load(text) or ())
+    return tuple(datafile.load(f"rules/{file_name}") or ())
 
 
 EXTERNAL_RULE_FILES = ("zizmor.yml", "actionlint.yml")

@@ -5,27 +5,30 @@ import difflib
 import json
 import re
 from functools import lru_cache
-from importlib import resources
-
-from jsonschema import FormatChecker
-from jsonschema.validators import validator_for
+from pathlib import Path
+from importlib import metadata
 
 from ..rules import Finding, finding
 from ..workflow import Workflow
 from ..yamldoc import plain, position, value_position
 
-SCHEMA_PACKAGE = "check_jsonschema.builtin_schemas.vendor"
-SCHEMA_FILE = "github-workflows.json"
+SCHEMA_DISTRIBUTION = "check-jsonschema"
+SCHEMA_FILE = "check_jsonschema/builtin_schemas/vendor/github-workflows.json"
 
 
 @lru_cache(maxsize=1)
 def _schema() -> dict:
-    return json.loads(resources.files(SCHEMA_PACKAGE).joinpath(SCHEMA_FILE).read_text("utf-8"))
+    # Found through the distribution's file list: importing check_jsonschema would load its CLI.
+    path = metadata.distribution(SCHEMA_DISTRIBUTION).locate_file(SCHEMA_FILE)
+    return json.loads(Path(str(path)).read_text("utf-8"))
 
 
 @lru_cache(maxsize=1)
 def validator():
     """The reference validator: slow, but its errors explain themselves."""
+    from jsonschema import FormatChecker  # only where a file is invalid: it costs a tenth of a second
+    from jsonschema.validators import validator_for
+
     cls = validator_for(_schema())
     return cls(_schema(), format_checker=FormatChecker())
 

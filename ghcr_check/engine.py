@@ -28,7 +28,7 @@ PROFILES = ("default", "hardened")
 def engine_digest() -> str:
     """Changes whenever the engine's code or data change: cached results then expire."""
     digest = hashlib.sha256()
-    root = resources.files("macros")
+    root = resources.files("ghcr_check")
     for path in sorted(Path(str(root)).rglob("*")):
         if path.suffix in (".py", ".yml", ".json") and "__pycache__" not in path.parts:
             digest.update(path.name.encode())

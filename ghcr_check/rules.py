@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
 
-from ruamel.yaml import YAML
+from . import datafile
 
 SEVERITIES = ("error", "warning")
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
@@ -59,24 +58,30 @@ def _fill(template: str, params: dict) -> str:
     return _PLACEHOLDER.sub(sub, template)
 
 
-@lru_cache(maxsize=1)
-def registry() -> dict[str, Rule]:
-    """Every rule, from data/rules/*.yml (one file per layer), in ID order."""
-    rules = {}
-    folder = resources.files("macros").joinpath("data/rules")
-    for item in sorted(folder.iterdir(), key=lambda i: i.name):
-        if not item.name.endswith(".yml"):
-            continue
-        for entry in YAML(typ="safe").load(item.read_text("utf-8")) or []:
+def load_rules(files) -> dict[str, Rule]:
+    """Rules from YAML texts given as (file name, text) pairs; a bad or duplicate entry is an error."""
+    rules: dict[str, Rule] = {}
+    for name, text in files:
+        for entry in datafile.load_text(text) or []:
             rule = Rule(**{k: str(entry[k]) for k in Rule.__dataclass_fields__ if k in entry or k != "no_examples"})
             if rule.severity not in SEVERITIES or rule.id in rules:
-                raise ValueError(f"{item.name}: bad or duplicate rule {rule.id}")
+                raise ValueError(f"{name}: bad or duplicate rule {rule.id}")
             rules[rule.id] = rule
     return dict(sorted(rules.items()))
 
 
-def finding(rule_id: str, position: tuple[int, int] = (1, 1), **params) -> Finding:
-    rule = registry()[rule_id]
+@lru_cache(maxsize=1)
+def registry() -> dict[str, Rule]:
+    """Every rule of the checker, from data/rules/*.yml (one file per layer), in ID order."""
+    folder = datafile.root().joinpath("rules")
+    files = sorted((item.name, item.read_text("utf-8")) for item in folder.iterdir() if item.name.endswith(".yml"))
+    return load_rules(files)
+
+
+def finding(rule_id: str, position: tuple[int, int] = (1, 1), *, rules: dict[str, Rule] | None = None,
+            **params) -> Finding:
+    """A finding of rule_id at (line, column), its message and fix filled from params."""
+    rule = (rules or registry())[rule_id]
     severity = params.pop("severity", rule.severity)
     line, column = position
     return Finding(

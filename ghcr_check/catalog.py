@@ -8,9 +8,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-from ruamel.yaml import YAML
+from . import datafile
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 SHORT_SHA_RE = re.compile(r"^[0-9a-f]{7,39}$")
@@ -127,7 +126,7 @@ class Catalog:
 
 
 def _parse(text: str) -> list[CatalogAction]:
-    data = YAML(typ="safe").load(text)
+    data = datafile.load_text(text)
     actions = []
     for entry in data["actions"]:
         inputs = {
@@ -155,7 +154,7 @@ def _parse(text: str) -> list[CatalogAction]:
 
 @lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
-    text = resources.files("macros").joinpath("data/catalog.yml").read_text("utf-8")
+    text = datafile.read_text("catalog.yml")
     return Catalog(_parse(text), hashlib.sha256(text.encode()).hexdigest()[:16])
 
 

@@ -1,0 +1,29 @@
+"""The package's own data files (data/*.yml), read with libyaml.
+
+The files are plain YAML (no tags, no YAML 1.1-only scalars); tests/unit/test_datafile.py
+checks that libyaml reads each exactly as a YAML 1.2 reader does. ruamel.yaml stays out of
+the checker's start-up: it is for the course's round-trip edits.
+"""
+from __future__ import annotations
+
+from importlib import resources
+
+import yaml
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def root():
+    return resources.files("ghcr_check").joinpath("data")
+
+
+def read_text(name: str) -> str:
+    return root().joinpath(name).read_text("utf-8")
+
+
+def load(name: str):
+    return yaml.load(read_text(name), Loader=_LOADER)
+
+
+def load_text(text: str):
+    return yaml.load(text, Loader=_LOADER)
