@@ -1,6 +1,6 @@
 """ghcr-check: the course's checks, run on your own workflow files.
 
-    ghcr-check [--format text|json|github] [--profile default|hardened]
+    ghcr-check [--format text|json|github] [--profile PROFILE]
                [--preview EVENT]... [--context KEY=VALUE]... PATH...
 
 --preview shows which image references each workflow pushes for EVENT
@@ -18,12 +18,16 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from . import engine, preview
+from . import engine, preview, rules
 from .rules import Finding
 
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
 FORMATS = ("text", "json", "github")
-PROFILES = ("default", "hardened")
+
+
+def profile_help() -> str:
+    """--profile's help: each profile's one description (data/registry.yml)."""
+    return "; ".join(f"{p.name}: {p.description}" for p in rules.profiles().values()) + " (default: default)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,8 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="workflow files, directories (every *.yml/*.yaml below), or - for standard input")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    parser.add_argument("--profile", choices=PROFILES, default="default",
-                        help="default: what breaks or endangers a publish; hardened: every security finding is an error")
+    parser.add_argument("--profile", choices=rules.profile_names(), default="default", help=profile_help())
     parser.add_argument("--preview", action="append", default=[], metavar="EVENT",
                         help="also show the image references pushed for EVENT: push:<ref> (push:refs/tags/v1.2.3), "
                         "pull_request:<number>, schedule or workflow_dispatch:<ref>; repeat for more events")

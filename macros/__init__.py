@@ -44,6 +44,11 @@ def define_env(env):
         return place_tag_preview(build, snippet_id, env.page.file.src_uri, events, context)
 
     @env.macro
+    def profiles():
+        """The --profile choices, each with the one description the registry gives it."""
+        return render.profiles_markdown()
+
+    @env.macro
     def catalog_table():
         return render.catalog_markdown(load_catalog())
 
