@@ -24,6 +24,7 @@ BUILD_ATTRIBUTE = "course_build"
 
 
 def define_env(env):
+    sitebuild.refresh_data(Path(env.project_dir))  # under mkdocs serve: an edited rule or catalog counts
     docs_dir = Path(env.conf["docs_dir"]).name
     build = sitebuild.SiteBuild(Path(env.project_dir), docs_dir)
     setattr(env, BUILD_ATTRIBUTE, build)
