@@ -62,6 +62,15 @@ def refresh_data(project: Path) -> bool:
 
 
 _DATA_STAMP: dict[str, int] = {}
+_SHARED: dict[tuple, "SiteBuild"] = {}
+
+
+def shared_build(project: Path, docs_dir: str) -> "SiteBuild":
+    """One build per process, for generators that set up the macros anew for every page (Zensical)."""
+    key = (project.resolve(), docs_dir)
+    if key not in _SHARED:
+        _SHARED[key] = SiteBuild(project, docs_dir)
+    return _SHARED[key]
 
 
 @dataclass
