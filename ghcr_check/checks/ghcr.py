@@ -21,6 +21,7 @@ RETIRED_REGISTRY = "docker.pkg.github.com"
 BUILD_PUSH = "docker/build-push-action"
 METADATA = "docker/metadata-action"
 LOGIN = "docker/login-action"
+SETUP_DOCKER = "docker/setup-docker-action"
 ATTEST = ("actions/attest", "actions/attest-build-provenance")
 DELETE_VERSIONS = "actions/delete-package-versions"
 TOKEN_SOURCES = {"secrets.GITHUB_TOKEN", "github.token"}
@@ -482,7 +483,11 @@ def _build_step_findings(job: Job) -> list[Finding]:
         if not step.is_action(BUILD_PUSH):
             continue
         platforms = step.with_.get("platforms")
-        if _is_true(step.with_.get("load")) and isinstance(platforms, str) and "${{" not in platforms:
+        # docker/setup-docker-action can switch the runner's Docker to the containerd image
+        # store, which loads multi-platform images: then the load may well work.
+        containerd = any(s.is_action(SETUP_DOCKER) for s in job.steps[:step.index])
+        if (_is_true(step.with_.get("load")) and isinstance(platforms, str) and "${{" not in platforms
+                and not containerd):
             listed = [p.strip() for p in re.split(r"[,\n]", platforms) if p.strip()]
             if len(listed) > 1:
                 findings.append(finding("G010", step.value_position("with"), platforms=", ".join(listed)))
