@@ -84,6 +84,16 @@ def define_env(env):
         return render.profiles_markdown()
 
     @env.macro
+    def fact(fact_id):
+        """A version- or date-dependent statement from macros/data/facts.yml; its source goes to the page's foot."""
+        return _stopping(env, build, lambda: build.place_fact(fact_id, _page_uri(env)))
+
+    @env.macro
+    def error(fact_id):
+        """An error text from macros/data/facts.yml, with the tool (and version) that prints it."""
+        return _stopping(env, build, lambda: build.place_fact(fact_id, _page_uri(env), as_error=True))
+
+    @env.macro
     def catalog_table():
         return render.catalog_markdown(load_catalog())
 
@@ -92,3 +102,8 @@ def define_env(env):
 
 def on_pre_page_macros(env):
     getattr(env, BUILD_ATTRIBUTE).scan_page(_page_uri(env), env.markdown)
+
+
+def on_post_page_macros(env):
+    """A page's sources at its foot, from the facts it placed."""
+    env.markdown += getattr(env, BUILD_ATTRIBUTE).sources(_page_uri(env))

@@ -19,10 +19,14 @@ from ghcr_check.catalog import load_catalog
 from .render import Placement, snippet_markdown
 from ghcr_check.rules import Finding
 
+from . import facts as facts_module
 from .site_rules import finding, registry  # the checker's rules and the site's (D)
 from .snippets import PINNED, Snippet, SnippetLibrary, locate_target
 from .snippets import render as render_snippet  # `render` is the Markdown module here
 
+FACTS_PATH = "macros/data/facts.yml"
+_ERROR_ENTRY_PAGES = "troubleshooting/"  # each ### entry there shows an error, placed from the facts
+_ERROR_PLACEMENT = re.compile(r"<!--\[\[\s*error\(")
 VALIDATION_SETTING = "GHCR_COURSE_CHECKS"  # "off" skips the checks: for bench/build.py only
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
 _OPT_OUT = re.compile(r"<!--\s*unchecked:\s*(?P<why>.*?)\s*-->\s*$")
@@ -112,6 +116,10 @@ class SiteBuild:
         self._prepared = False
         self._report: tuple[list[str], str] | None = None
         self._all_failures: list[Failure] | None = None
+        self.facts, fact_problems = facts_module.load_facts(self.project / FACTS_PATH, self.catalog)
+        self.fact_failures = [Failure(FACTS_PATH, None, finding(p.rule, (p.line, 1), **p.params))
+                              for p in fact_problems]
+        self.facts_placed: dict[str, list[facts_module.Fact]] = {}  # page uri -> facts, in order
 
     # -- before pages ------------------------------------------------------
 
@@ -262,6 +270,28 @@ class SiteBuild:
         text = self.texts[(snippet.id, snippet.renderings[0])]
         return render.exercise_markdown(snippet, text, page_uri, question, answer, snippet.expected_rules[0])
 
+    def place_fact(self, fact_id: str, page_uri: str, as_error: bool = False) -> str:
+        """A fact's statement (or an error's text) for page_uri; its source goes to the page's foot."""
+        fact = self.facts.get(fact_id)
+        if fact is None or (fact.kind == "error") != as_error:
+            import difflib
+
+            kind = "error" if as_error else "fact"
+            known = [f.id for f in self.facts.values() if f.kind == kind]
+            close = difflib.get_close_matches(fact_id, known, n=1)
+            fix = (f"did you mean '{close[0]}'?" if close
+                   else f"add it to {FACTS_PATH} with its source, verified_against and depends_on")
+            if fact is not None:
+                fix = f"'{fact_id}' is a{'n error' if fact.kind == 'error' else ' fact'}: place it with {fact.kind}(\"{fact_id}\")"
+            self.failures.append(Failure(f"{self.docs_dir}/{page_uri}", None, finding("D011", fact=fact_id, fix=fix)))
+            return f"**(missing fact {fact_id})**"
+        self.facts_placed.setdefault(page_uri, []).append(fact)
+        return facts_module.error_markdown(fact) if as_error else facts_module.fact_markdown(fact)
+
+    def sources(self, page_uri: str) -> str:
+        """The foot of page_uri: the source of every fact it placed."""
+        return facts_module.sources_markdown(self.facts_placed.get(page_uri, []))
+
     def _targets(self, snippet, text, page, targets) -> list[tuple[int, int]]:
         found = []
         for target in targets:
@@ -305,6 +335,8 @@ class SiteBuild:
     def scan_page(self, page_uri: str, markdown: str) -> None:
         """Refuse workflow code blocks written straight into a page (rustdoc: tested by default)."""
         lines = markdown.splitlines()
+        if page_uri.startswith(_ERROR_ENTRY_PAGES):
+            self._check_error_entries(page_uri, lines)
         i = 0
         while i < len(lines):
             match = _FENCE_OPEN.match(lines[i])
@@ -322,6 +354,14 @@ class SiteBuild:
                 self.failures.append(Failure(f"{self.docs_dir}/{page_uri}", None,
                                              finding("D004", (start + 1, len(match["indent"]) + 1))))
             i = end + 1
+
+    def _check_error_entries(self, page_uri: str, lines: list[str]) -> None:
+        """Each troubleshooting entry (### heading) places its error from the facts."""
+        headings = [i for i, line in enumerate(lines) if line.startswith("### ")] + [len(lines)]
+        for start, end in zip(headings, headings[1:]):
+            if not any(_ERROR_PLACEMENT.search(line) for line in lines[start:end]):
+                self.failures.append(Failure(f"{self.docs_dir}/{page_uri}", None, finding(
+                    "D014", (start + 1, 1), entry=lines[start][4:].strip())))
 
     # -- at the end ------------------------------------------------------------
 
@@ -345,13 +385,13 @@ class SiteBuild:
     def all_failures(self) -> list[Failure]:
         """Every problem of this build: the pages', the unplaced snippets', the library's."""
         if self._all_failures is None:
-            self._all_failures = self.failures + self.unplaced_failures()
+            self._all_failures = self.failures + self.fact_failures + self.unplaced_failures()
             self._all_failures += [Failure(path, None, problem) for path, problem in self.library.problems]
         return self._all_failures
 
     def failures_for(self, page_uri: str) -> list[Failure]:
         """What a page shows under `mkdocs serve`: its own problems, then the site-wide ones
-        (snippets no page places, unreadable snippet files), which every page shows."""
+        (snippets no page places, unreadable snippet files, facts.yml), which every page shows."""
         page = f"{self.docs_dir}/{page_uri}"
         own = [f for f in self.all_failures() if f.page == page]
         site_wide = [f for f in self.all_failures() if not f.page.startswith(f"{self.docs_dir}/")]

@@ -122,3 +122,29 @@ def test_a_bug_in_one_layer_is_x001_and_the_others_still_run(monkeypatch):
     found = engine.check_document(render(text, CATALOG, "tags")[0], layers=("yaml", "schema", "ghcr"))
     assert {f.rule for f in found} == {"X001", "G003"}
     assert "RuntimeError: boom" in next(f.message for f in found if f.rule == "X001")
+
+
+def test_a_pull_request_may_push_to_a_registry_on_the_runner_but_not_to_ghcr():
+    def workflow(tag: str) -> str:
+        return f"""name: CI
+on: pull_request
+permissions: {{}}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    services:
+      registry:
+        image: registry:2
+        ports: ["5000:5000"]
+    steps:
+      - uses: docker/setup-buildx-action@v4
+      - uses: docker/build-push-action@v7
+        with:
+          push: true
+          tags: {tag}
+"""
+    for local in ("localhost:5000/app:ci", "127.0.0.1:5000/app:ci"):
+        found = engine.check_document(workflow(local), layers=("ghcr",))
+        assert "G006" not in {f.rule for f in found}, local
+    found = engine.check_document(workflow("ghcr.io/octo-org/app:ci"), layers=("ghcr",))
+    assert "G006" in {f.rule for f in found}
