@@ -181,6 +181,10 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
     pending = {name: texts[name] for name in computed}
     workers = [threading.Thread(target=_run_batch_layer, args=(layer, pending, profile, external), daemon=True)
                for layer in checks.BATCH_LAYERS if layer in layers and pending]
+    for layer in checks.BATCH_LAYERS if workers else ():
+        # Imported here, not in the worker: two threads importing at once can hand one of them a
+        # half-initialised module (Python's import deadlock avoidance), as `typing` once was.
+        getattr(checks.BATCH_LAYERS[layer], "load", lambda: None)()
     for worker in workers:
         worker.start()
     catalog = load_catalog() if computed else None

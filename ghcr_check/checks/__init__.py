@@ -27,10 +27,14 @@ _RUN_BY_ENGINE = ("yaml",)
 def _lazy(target: str):
     module, function = target.split(":")
 
+    def load():
+        return importlib.import_module(f"{__name__}.{module}")
+
     def run(*args, **kwargs):
-        return getattr(importlib.import_module(f"{__name__}.{module}"), function)(*args, **kwargs)
+        return getattr(load(), function)(*args, **kwargs)
 
     run.__qualname__ = run.__name__ = f"{module}.{function}"
+    run.load = load  # the engine loads a batch layer in its own thread before starting it in another
     return run
 
 
