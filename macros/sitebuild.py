@@ -77,8 +77,7 @@ class SiteBuild:
         self.started = time.perf_counter()
         self._prepared = False
         self._report: tuple[list[str], str] | None = None
-        facts_file = self.project / FACTS_PATH
-        # a project without facts (a test's scratch project) places none; a page asking for one gets D011
+        facts_file = self.project / FACTS_PATH  # a project without one (a test's) places no facts
         self.facts, fact_problems = (facts_module.load_facts(facts_file, self.catalog) if facts_file.exists()
                                      else ({}, []))
         self.fact_failures = [Failure(FACTS_PATH, None, finding(p.rule, (p.line, 1), **p.params))
