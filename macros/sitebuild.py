@@ -39,6 +39,44 @@ _RULE_LINK = re.compile(r"\breference/rules/([A-Z]\d{3})\.md\b|(?<![\w/])rules/(
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
+def refresh_data(project: Path) -> bool:
+    """Forget the data read so far (rules, catalog, facts) when a data file changed since
+    the last build, so that a `mkdocs serve` rebuild reads it afresh; True if it did.
+
+    Layer and profile names that modules hold as constants still need a restart.
+    """
+    import importlib
+    import sys
+
+    from ghcr_check import datafile
+
+    folders = [Path(str(datafile.root())), project / "macros" / "data"]
+    stamp = {str(p): p.stat().st_mtime_ns for folder in folders for p in folder.rglob("*") if p.is_file()}
+    changed = bool(_DATA_STAMP) and stamp != _DATA_STAMP
+    _DATA_STAMP.clear()
+    _DATA_STAMP.update(stamp)
+    if changed:
+        importlib.invalidate_caches()
+        for name, module in list(sys.modules.items()):
+            if name.split(".")[0] in ("ghcr_check", "macros"):
+                for value in list(vars(module).values()):
+                    if callable(getattr(value, "cache_clear", None)):
+                        value.cache_clear()
+    return changed
+
+
+_DATA_STAMP: dict[str, int] = {}
+_SHARED: dict[tuple, "SiteBuild"] = {}
+
+
+def shared_build(project: Path, docs_dir: str) -> "SiteBuild":
+    """One build per process, for generators that set up the macros anew for every page (Zensical)."""
+    key = (project.resolve(), docs_dir)
+    if key not in _SHARED:
+        _SHARED[key] = SiteBuild(project, docs_dir)
+    return _SHARED[key]
+
+
 @dataclass
 class Failure:
     page: str  # docs/<page>.md, or the snippet file when no page shows it
@@ -77,6 +115,7 @@ class SiteBuild:
         self.started = time.perf_counter()
         self._prepared = False
         self._report: tuple[list[str], str] | None = None
+        self._all_failures: list[Failure] | None = None
         facts_file = self.project / FACTS_PATH  # a project without one (a test's) places no facts
         self.facts, fact_problems = (facts_module.load_facts(facts_file, self.catalog) if facts_file.exists()
                                      else ({}, []))
@@ -345,9 +384,23 @@ class SiteBuild:
             self._report = self._make_report()
         return self._report
 
+    def all_failures(self) -> list[Failure]:
+        """Every problem of this build: the pages', the unplaced snippets', the library's."""
+        if self._all_failures is None:
+            self._all_failures = self.failures + self.fact_failures + self.unplaced_failures()
+            self._all_failures += [Failure(path, None, problem) for path, problem in self.library.problems]
+        return self._all_failures
+
+    def failures_for(self, page_uri: str) -> list[Failure]:
+        """What a page shows under `mkdocs serve`: its own problems, then the site-wide ones
+        (snippets no page places, unreadable snippet files, facts.yml), which every page shows."""
+        page = f"{self.docs_dir}/{page_uri}"
+        own = [f for f in self.all_failures() if f.page == page]
+        site_wide = [f for f in self.all_failures() if not f.page.startswith(f"{self.docs_dir}/")]
+        return list({f.line(): f for f in own + site_wide}.values())
+
     def _make_report(self) -> tuple[list[str], str]:
-        failures = self.failures + self.fact_failures + self.unplaced_failures()
-        failures += [Failure(path, None, problem) for path, problem in self.library.problems]
+        failures = self.all_failures()
         lines = sorted(dict.fromkeys(f.line() for f in failures))
         snippets = len(self.library.snippets)
         if not self.validate:
