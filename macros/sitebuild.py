@@ -116,7 +116,9 @@ class SiteBuild:
         self._prepared = False
         self._report: tuple[list[str], str] | None = None
         self._all_failures: list[Failure] | None = None
-        self.facts, fact_problems = facts_module.load_facts(self.project / FACTS_PATH, self.catalog)
+        facts_file = self.project / FACTS_PATH  # a project without one (a test's) places no facts
+        self.facts, fact_problems = (facts_module.load_facts(facts_file, self.catalog) if facts_file.exists()
+                                     else ({}, []))
         self.fact_failures = [Failure(FACTS_PATH, None, finding(p.rule, (p.line, 1), **p.params))
                               for p in fact_problems]
         self.facts_placed: dict[str, list[facts_module.Fact]] = {}  # page uri -> facts, in order
