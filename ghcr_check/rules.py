@@ -58,6 +58,11 @@ def _fill(template: str, params: dict) -> str:
     return _PLACEHOLDER.sub(sub, template)
 
 
+def template(text: str) -> str:
+    """A rule's message or fix as readers see it: placeholders become <name>."""
+    return _PLACEHOLDER.sub(r"<\1>", text)
+
+
 def load_rules(files) -> dict[str, Rule]:
     """Rules from YAML texts given as (file name, text) pairs; a bad or duplicate entry is an error."""
     rules: dict[str, Rule] = {}
@@ -76,6 +81,18 @@ def registry() -> dict[str, Rule]:
     folder = datafile.root().joinpath("rules")
     files = sorted((item.name, item.read_text("utf-8")) for item in folder.iterdir() if item.name.endswith(".yml"))
     return load_rules(files)
+
+
+@lru_cache(maxsize=1)
+def project() -> dict[str, str]:
+    """Where the project lives (data/project.yml): repository and docs URLs."""
+    return {k: str(v) for k, v in datafile.load("project.yml").items()}
+
+
+def url(rule_id: str) -> str:
+    """The hosted page of a rule, as the site builds it."""
+    data = project()
+    return data["docs"].rstrip("/") + "/" + data["rule_page"].format(id=rule_id)
 
 
 def finding(rule_id: str, position: tuple[int, int] = (1, 1), *, rules: dict[str, Rule] | None = None,

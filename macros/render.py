@@ -11,7 +11,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from ghcr_check.rules import Finding
+from ghcr_check.rules import Finding, template
 from .snippets import PINNED, TAGS, Snippet
 
 TAB_LABELS = {TAGS: "Tags", PINNED: "Pinned by SHA"}
@@ -194,8 +194,7 @@ LAYER_TITLES = {
 
 
 def _template(text: str) -> str:
-    """A rule's message or fix as readers see it: placeholders become <name>."""
-    return re.sub(r"(?<!\{)\{([a-z_]+)\}(?!\})", r"<\1>", text)
+    return template(text)
 
 
 def rule_page_markdown(rule, has_examples: bool) -> str:
