@@ -94,7 +94,7 @@ def test_the_pre_commit_hooks_run_on_a_repository(clone, tools, tmp_path):
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
     failing = sh(tools / "pre-commit", "run", "--all-files", cwd=project, env=env, check=False)
     assert failing.returncode == 1 and " error G003 " in failing.stdout, failing.stdout
-    workflow.write_text(example("rules/G003/pass"))
+    workflow.write_text(example("rules/Z004/pass"))  # a workflow the hardened profile passes
     sh("git", "add", "-A", cwd=project)
     passing = sh(tools / "pre-commit", "run", "--all-files", cwd=project, env=env, check=False)
     assert passing.returncode == 0, passing.stdout
