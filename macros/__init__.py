@@ -17,6 +17,8 @@ if _PROJECT not in sys.path:  # loaded as a lone file: make the project's packag
     sys.path.insert(0, _PROJECT)
 
 from ghcr_check.catalog import load_catalog  # noqa: E402
+from ghcr_check import __version__  # noqa: E402
+from ghcr_check.rules import project  # noqa: E402
 from macros import render, sitebuild  # noqa: E402
 from macros.tag_preview import place as place_tag_preview  # noqa: E402
 
@@ -48,6 +50,9 @@ def define_env(env):
         return render.catalog_markdown(load_catalog())
 
     env.variables["catalog_as_of"] = load_catalog().as_of
+    # where ghcr-check is installed from, and the release pages name (one source: ghcr_check/data/project.yml)
+    env.variables["project"] = project()
+    env.variables["ghcr_check_version"] = __version__
 
 
 def on_pre_page_macros(env):

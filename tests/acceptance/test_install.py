@@ -4,6 +4,7 @@ these are marked slow (a few minutes in all)."""
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import venv
@@ -12,7 +13,9 @@ from pathlib import Path
 import pytest
 from support import ROOT
 
+from ghcr_check import __version__
 from ghcr_check.catalog import load_catalog
+from ghcr_check.rules import project
 from macros.snippets import SnippetLibrary, render
 
 pytestmark = pytest.mark.slow
@@ -25,6 +28,19 @@ def sh(*args, cwd=None, env=None, check=True, timeout=900) -> subprocess.Complet
     if check and result.returncode != 0:
         raise AssertionError(f"{args} exited {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return result
+
+
+def readme_command(tool: str) -> list[str]:
+    """The README's install command for tool, as a reader copies it."""
+    line = next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith(f"{tool} "))
+    return shlex.split(line.split("  #")[0])
+
+
+def from_clone(command: list[str], clone: Path, commit: str) -> list[str]:
+    """The same command, installing from the local clone instead of the hosted repository."""
+    spec = f"git+{project()['repository']}@v{__version__}"
+    assert spec in command, f"the README installs {command}, not {spec}"
+    return [f"git+file://{clone}@{commit}" if part == spec else part for part in command]
 
 
 def example(snippet_id: str) -> str:
@@ -64,38 +80,41 @@ def assert_works(binary: Path, home: Path):
 
 
 def test_pipx_install_from_the_repository(clone, tools, tmp_path):
-    repository, _ = clone
+    command = from_clone(readme_command("pipx"), *clone)
     env = {"PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path / "bin"),
            "PIPX_MAN_DIR": str(tmp_path / "man")}
-    sh(tools / "pipx", "install", f"git+file://{repository}", env=env)
+    sh(tools / command[0], *command[1:], env=env)
     assert_works(tmp_path / "bin" / "ghcr-check", tmp_path)
 
 
 def test_uv_tool_install_from_the_repository(clone, tools, tmp_path):
-    repository, _ = clone
+    command = from_clone(readme_command("uv"), *clone)
     env = {"UV_TOOL_DIR": str(tmp_path / "uv-tools"), "UV_TOOL_BIN_DIR": str(tmp_path / "bin"),
            "UV_CACHE_DIR": str(tmp_path / "uv-cache"), "UV_PYTHON": sys.executable}
-    sh(tools / "uv", "tool", "install", f"git+file://{repository}", env=env)
+    sh(tools / command[0], *command[1:], env=env)
     assert_works(tmp_path / "bin" / "ghcr-check", tmp_path)
 
 
 def test_the_pre_commit_hooks_run_on_a_repository(clone, tools, tmp_path):
     repository, commit = clone
-    project = tmp_path / "project"
-    (project / ".github" / "workflows").mkdir(parents=True)
-    sh("git", "init", "--quiet", project)
-    (project / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {repository}\n    rev: {commit}\n    hooks:\n      - id: ghcr-check\n"
-        "      - id: ghcr-check-hardened\n")
-    workflow = project / ".github" / "workflows" / "publish.yml"
+    project_dir = tmp_path / "project"
+    (project_dir / ".github" / "workflows").mkdir(parents=True)
+    sh("git", "init", "--quiet", project_dir)
+    readme = (ROOT / "README.md").read_text()
+    config = readme.split("```yaml\n", 1)[1].split("```", 1)[0]  # the README's hook configuration
+    assert f"repo: {project()['repository']}\n" in config and f"rev: v{__version__}\n" in config
+    config = config.replace(project()["repository"], str(repository)).replace(f"v{__version__}", commit)
+    config = config.replace("- id: ghcr-check  # or ghcr-check-hardened", "- id: ghcr-check\n      - id: ghcr-check-hardened")
+    (project_dir / ".pre-commit-config.yaml").write_text(config)
+    workflow = project_dir / ".github" / "workflows" / "publish.yml"
     workflow.write_text(example("rules/G003/fail"))
-    sh("git", "add", "-A", cwd=project)
+    sh("git", "add", "-A", cwd=project_dir)
     env = {"PRE_COMMIT_HOME": str(tmp_path / "pre-commit-cache"), "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
-    failing = sh(tools / "pre-commit", "run", "--all-files", cwd=project, env=env, check=False)
+    failing = sh(tools / "pre-commit", "run", "--all-files", cwd=project_dir, env=env, check=False)
     assert failing.returncode == 1 and " error G003 " in failing.stdout, failing.stdout
     workflow.write_text(example("rules/Z004/pass"))  # a workflow the hardened profile passes
-    sh("git", "add", "-A", cwd=project)
-    passing = sh(tools / "pre-commit", "run", "--all-files", cwd=project, env=env, check=False)
+    sh("git", "add", "-A", cwd=project_dir)
+    passing = sh(tools / "pre-commit", "run", "--all-files", cwd=project_dir, env=env, check=False)
     assert passing.returncode == 0, passing.stdout
     assert passing.stdout.count("Passed") == 2

@@ -116,3 +116,11 @@ def test_diff_shows_the_fix_and_fix_writes_it(repo: Path):
     assert result.returncode == 0 and "1 finding fixed" in result.stdout
     assert path.read_text() != before and "A002" not in run(path).stdout
     assert run("--diff", path).stdout == ""
+
+
+def test_the_code_scanning_workflow_installs_the_release_the_project_names():
+    from ghcr_check import __version__
+    from ghcr_check.rules import project
+
+    text = (ROOT / "snippets" / "how-to" / "ghcr-check-code-scanning.yml").read_text()
+    assert f'pipx install "git+{project()["repository"]}@v{__version__}"' in text
