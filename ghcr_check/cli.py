@@ -219,7 +219,7 @@ def _fix(checker: _Run, texts: dict[str, str], results: dict[str, list[Finding]]
 
     diffs, count = [], 0
     for name, text in texts.items():
-        if name == "-" or not any(f.rule in fixes.FIXABLE for f in results[name]):
+        if not any(f.rule in fixes.FIXABLE for f in results[name]):
             continue
         outcome = fixes.apply(text, results[name], lambda edited, name=name: checker.check_one(name, edited))
         if outcome.skipped:
@@ -253,6 +253,8 @@ def run(argv: list[str] | None = None) -> int:
         parser.error("give at least one PATH (a workflow file, a directory, or - for standard input)")
     if (args.fix or args.diff) and args.preview:
         parser.error("--fix and --diff do not go with --preview")
+    if (args.fix or args.diff) and "-" in args.paths:
+        parser.error("--fix and --diff edit files; standard input (-) has none to edit")
     for rule_id in args.ignore:
         if not any(known.startswith(rule_id) for known in rules.registry()):
             parser.error(f"--ignore {rule_id}: no rule ID starts with it")

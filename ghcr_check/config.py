@@ -91,7 +91,7 @@ def _read_pyproject(path: Path) -> tuple[dict | None, callable]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        raise ConfigError(f"{_display(path)}: not valid TOML: {error}") from None
     section = data.get("tool", {}).get("ghcr-check")
     if section is None:
         return None, None
@@ -108,7 +108,7 @@ def _read_yaml(path: Path) -> tuple[dict, callable]:
         if problems and problems[0].rule == "Y004":  # an empty file: no settings
             return {}, lambda key, table=None: 1
         first = problems[0]
-        raise ConfigError(f"{path}:{first.line}: {first.message}")
+        raise ConfigError(f"{_display(path)}:{first.line}: {first.message}")
     root = doc.root
 
     def where(key: str, table: str | None = None) -> int:
@@ -118,7 +118,7 @@ def _read_yaml(path: Path) -> tuple[dict, callable]:
     return root, where
 
 
-def _rule_list(value, path: Path, line: int, key: str) -> tuple[str, ...]:
+def _rule_list(value, path: str, line: int, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -131,46 +131,57 @@ def _rule_list(value, path: Path, line: int, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _display(path: Path) -> str:
+    """The path as users wrote it: relative to the current folder when below it."""
+    try:
+        return str(Path(path).absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def load(path: Path) -> Config:
     """The settings in path (a pyproject.toml, or a YAML file); ConfigError if they are wrong."""
     path = Path(path)
+    shown = _display(path)
     try:
         if path.suffix == ".toml":
             data, where = _read_pyproject(path)
             if data is None:
-                raise ConfigError(f"{path}: has no [tool.ghcr-check] table")
+                raise ConfigError(f"{shown}: has no [tool.ghcr-check] table")
             table = "tool.ghcr-check"
         else:
             data, where = _read_yaml(path)
             table = "per-path-ignores"
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+        raise ConfigError(f"{shown}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown}: is not UTF-8 text") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1: the settings must be a table of keys: {', '.join(KEYS)}")
+        raise ConfigError(f"{shown}:1: the settings must be a table of keys: {', '.join(KEYS)}")
     base = path.parent.parent if path.parent.name == ".github" else path.parent
     config = Config(path=path, base=base)
     for key, value in data.items():
         line = where(str(key))
         if key not in KEYS:
-            raise ConfigError(f"{path}:{line}: unknown key '{key}'; known keys: {', '.join(KEYS)}")
+            raise ConfigError(f"{shown}:{line}: unknown key '{key}'; known keys: {', '.join(KEYS)}")
         if key == "profile":
             if value not in PROFILES:
-                raise ConfigError(f"{path}:{line}: profile must be one of {', '.join(PROFILES)}, not {value!r}")
+                raise ConfigError(f"{shown}:{line}: profile must be one of {', '.join(PROFILES)}, not {value!r}")
             config.profile = value
         elif key == "ignore":
-            config.ignore = _rule_list(value, path, line, key)
+            config.ignore = _rule_list(value, shown, line, key)
         elif key == "raise":
-            config.raise_ = _rule_list(value, path, line, key)
+            config.raise_ = _rule_list(value, shown, line, key)
         elif key == "repository":
             if not isinstance(value, str) or not _REPOSITORY.match(value):
-                raise ConfigError(f"{path}:{line}: repository must be owner/name, such as Octo-Org/hello-world")
+                raise ConfigError(f"{shown}:{line}: repository must be owner/name, such as Octo-Org/hello-world")
             config.repository = value
         else:
             if not isinstance(value, dict):
-                raise ConfigError(f"{path}:{line}: per-path-ignores must be a table of pattern = [rule IDs]")
+                raise ConfigError(f"{shown}:{line}: per-path-ignores must be a table of pattern = [rule IDs]")
             sub = f"{table}.per-path-ignores" if table.startswith("tool") else table
             config.per_path_ignores = {
-                str(pattern): _rule_list(ids, path, where(str(pattern), sub), f"per-path-ignores.{pattern}")
+                str(pattern): _rule_list(ids, shown, where(str(pattern), sub), f"per-path-ignores.{pattern}")
                 for pattern, ids in value.items()
             }
     return config
@@ -187,10 +198,10 @@ def _settings_in(folder: Path) -> Path | None:
         try:
             if _read_pyproject(pyproject)[0] is not None:
                 found.append(pyproject)
-        except OSError:
-            pass
+        except (OSError, UnicodeDecodeError):
+            pass  # not ours to read: load() says why if it is named with --config
     if len(found) > 1:
-        raise ConfigError(f"{folder}: both {YAML_FILE} and {PYPROJECT} [tool.ghcr-check] configure ghcr-check; keep one")
+        raise ConfigError(f"{_display(folder)}: both {YAML_FILE} and {PYPROJECT} [tool.ghcr-check] configure ghcr-check; keep one")
     return found[0] if found else None
 
 

@@ -19,7 +19,7 @@ if _PROJECT not in sys.path:  # loaded as a lone file: make the project's packag
 from ghcr_check.catalog import load_catalog  # noqa: E402
 from ghcr_check import __version__  # noqa: E402
 from ghcr_check.rules import project  # noqa: E402
-from macros import render, sitebuild  # noqa: E402
+from macros import command_output, render, sitebuild  # noqa: E402
 from macros.tag_preview import place as place_tag_preview  # noqa: E402
 
 BUILD_ATTRIBUTE = "course_build"
@@ -44,6 +44,11 @@ def define_env(env):
     def tag_preview(snippet_id, events=None, context=None):
         """A table under a snippet: each event, and the image references it pushes (computed, not written)."""
         return place_tag_preview(build, snippet_id, env.page.file.src_uri, events, context)
+
+    @env.macro
+    def ghcr_check_example(args, files=None, status=None):
+        """`ghcr-check ARGS` run on files (path -> snippet ID or text), with its real output."""
+        return command_output.run_example(build.library, args, files, status)
 
     @env.macro
     def catalog_table():

@@ -30,9 +30,9 @@ def sh(*args, cwd=None, env=None, check=True, timeout=900) -> subprocess.Complet
     return result
 
 
-def readme_command(tool: str) -> list[str]:
-    """The README's install command for tool, as a reader copies it."""
-    line = next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith(f"{tool} "))
+def readme_command(start: str) -> list[str]:
+    """The README's install command that begins with start, as a reader copies it."""
+    line = next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith(start))
     return shlex.split(line.split("  #")[0])
 
 
@@ -80,7 +80,7 @@ def assert_works(binary: Path, home: Path):
 
 
 def test_pipx_install_from_the_repository(clone, tools, tmp_path):
-    command = from_clone(readme_command("pipx"), *clone)
+    command = from_clone(readme_command("pipx install "), *clone)
     env = {"PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path / "bin"),
            "PIPX_MAN_DIR": str(tmp_path / "man")}
     sh(tools / command[0], *command[1:], env=env)
@@ -88,7 +88,7 @@ def test_pipx_install_from_the_repository(clone, tools, tmp_path):
 
 
 def test_uv_tool_install_from_the_repository(clone, tools, tmp_path):
-    command = from_clone(readme_command("uv"), *clone)
+    command = from_clone(readme_command("uv tool install "), *clone)
     env = {"UV_TOOL_DIR": str(tmp_path / "uv-tools"), "UV_TOOL_BIN_DIR": str(tmp_path / "bin"),
            "UV_CACHE_DIR": str(tmp_path / "uv-cache"), "UV_PYTHON": sys.executable}
     sh(tools / command[0], *command[1:], env=env)

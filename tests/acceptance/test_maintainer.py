@@ -71,7 +71,7 @@ def test_a_wrong_key_is_exit_2_naming_file_and_line(repo: Path):
     (repo / ".github" / "ghcr-check.yml").write_text("profile: hardened\nignor: [A002]\n")
     result = run(".github/workflows/publish.yml", cwd=repo)
     assert result.returncode == 2
-    assert f"{repo / '.github' / 'ghcr-check.yml'}:2: unknown key 'ignor'" in result.stderr
+    assert "ghcr-check: .github/ghcr-check.yml:2: unknown key 'ignor'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -124,3 +124,16 @@ def test_the_code_scanning_workflow_installs_the_release_the_project_names():
 
     text = (ROOT / "snippets" / "how-to" / "ghcr-check-code-scanning.yml").read_text()
     assert f'pipx install "git+{project()["repository"]}@v{__version__}"' in text
+
+
+def test_a_check_does_not_load_ruamel_yaml(repo: Path):
+    probe = ("import sys; from ghcr_check.cli import run; code = run(['.github/workflows/publish.yml']); "
+             "print('ruamel loaded' if any(m.startswith('ruamel') for m in sys.modules) else 'lean')")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=repo,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert result.stdout.strip().endswith("lean"), result.stdout + result.stderr
+
+
+def test_fix_refuses_standard_input():
+    result = run("--fix", "-")
+    assert result.returncode == 2 and "standard input" in result.stderr
