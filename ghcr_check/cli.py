@@ -33,8 +33,7 @@ from .rules import Finding
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
 FORMATS = reporters.FORMATS
 PROFILES = ("default", "hardened")
-PROFILE_HELP = ("default: what breaks or endangers a publish; hardened: every finding is an error, zizmor's "
-                "pedantic checks run and every action must be pinned to a commit SHA")
+PROFILE_HELP = "default: what breaks or endangers a publish; hardened: every security finding is an error"
 
 
 class _Parser(argparse.ArgumentParser):

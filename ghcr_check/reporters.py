@@ -86,7 +86,8 @@ def _sarif_rule(rule_id: str) -> dict:
         },
         "helpUri": page,
         "defaultConfiguration": {"level": rule.severity},
-        "properties": {"tags": [rule.layer]},
+        # code scanning files results tagged "security" under security alerts
+        "properties": {"tags": ["security", rule.layer] if rule.layer == "zizmor" else [rule.layer]},
     }
 
 
