@@ -2,8 +2,8 @@
 comments, key order and quoting survive.
 
 Fixed rules: Z004 (persist-credentials: false on actions/checkout), G003 (packages: write
-on the job that pushes, where a permissions: block already exists), G005 (the image name
-lowercased in a step, as the course does), A002 and A010 (the catalog's current major),
+on the job that pushes, where a permissions: block already exists), G005 and G004's
+capitals (the image name lowercased as written, or in a step as the course does), A002 and A010 (the catalog's current major),
 Z003 (a catalogued action pinned to its commit SHA, the version as a comment).
 
 A file is edited only if ruamel.yaml writes it back unchanged when nothing is edited, so
@@ -22,7 +22,8 @@ from .catalog import Catalog, load_catalog, parse_uses
 from .expressions import find_expressions
 from .rules import Finding
 
-FIXABLE = ("A002", "A010", "G003", "G005", "Z003", "Z004")
+FIXABLE = ("A002", "A010", "G003", "G004", "G005", "Z003", "Z004")
+_CAPITALS = "repository name must be lowercase"  # the one G004 problem whose fix is certain
 _STYLES = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (2, 4, 0), (3, 5, 3))
 _JOB = re.compile(r"job '([^']+)'")
 _LOWERCASE_VARIABLES = {"github.repository": "${GITHUB_REPOSITORY,,}",
@@ -232,6 +233,9 @@ def _fix_lowercase(data, spans, found: Finding, catalog: Catalog, lines: list[st
             return True  # an earlier finding on this value renamed it already
         if name is None or name not in value:
             continue
+        if not find_expressions(name):  # all written out: lowercase it where it stands
+            with_[key] = type(value)(value.replace(name, name.lower()))
+            return True
         command = _lowercase_command(name)
         writes = [s for s in steps if hasattr(s, "get") and "IMAGE=" in str(s.get("run", ""))]
         if command is None or any(command not in str(s.get("run")) for s in writes):
@@ -294,7 +298,7 @@ def _edit(text: str, findings: list[Finding], catalog: Catalog) -> tuple[str, li
             ok = _fix_checkout(data, spans, found, catalog)
         elif found.rule == "G003":
             ok = _fix_packages(data, spans, found, catalog)
-        elif found.rule == "G005":
+        elif found.rule == "G005" or (found.rule == "G004" and _CAPITALS in found.message):
             ok = _fix_lowercase(data, spans, found, catalog, lines)
         elif found.rule in ("A002", "A010", "Z003"):
             rules_here = by_line[found.line]

@@ -164,3 +164,24 @@ def test_a_file_ruamel_would_reformat_is_not_edited():
     outcome = fixes.apply(before, findings, check)
     assert outcome.text == before and outcome.skipped
 
+
+
+def test_capitals_written_in_the_name_are_lowercased_where_they_stand():
+    before = PERMISSIONS_BLOCK.replace("permissions:\n  contents", "permissions:\n  packages: write # push\n  contents")
+    before = before.replace("tags: ghcr.io/octo-org/app:latest", "tags: ghcr.io/Octo-Org/App:Latest")
+    outcome = fix(before)
+    assert_clean_fix(before, outcome, "G004")
+    assert changed_lines(before, outcome.text) == (
+        ["          tags: ghcr.io/Octo-Org/App:Latest"], ["          tags: ghcr.io/octo-org/app:Latest"])
+
+
+def test_capitals_next_to_the_owner_expression_go_into_the_lowercase_step():
+    before = PERMISSIONS_BLOCK.replace("permissions:\n  contents", "permissions:\n  packages: write # push\n  contents")
+    before = before.replace("tags: ghcr.io/octo-org/app:latest", "tags: 'ghcr.io/${{ github.repository_owner }}/App:latest'")
+    outcome = fix(before)
+    assert_clean_fix(before, outcome, "G004")
+    assert changed_lines(before, outcome.text)[1] == [
+        "      - name: Name the image in lowercase",
+        '        run: echo "IMAGE=ghcr.io/${GITHUB_REPOSITORY_OWNER,,}/app" >> "$GITHUB_ENV"',
+        "          tags: '${{ env.IMAGE }}:latest'",
+    ]
