@@ -185,3 +185,14 @@ def test_capitals_next_to_the_owner_expression_go_into_the_lowercase_step():
         '        run: echo "IMAGE=ghcr.io/${GITHUB_REPOSITORY_OWNER,,}/app" >> "$GITHUB_ENV"',
         "          tags: '${{ env.IMAGE }}:latest'",
     ]
+
+
+def test_pinning_replaces_a_version_comment_and_keeps_the_lines_after_it():
+    before = example("rules/Z004/pass").replace(
+        "uses: docker/setup-buildx-action@", "uses: docker/setup-buildx-action@", 1)
+    buildx = CATALOG.get("docker/setup-buildx-action")
+    before = before.replace(f"      - uses: docker/setup-buildx-action@{buildx.tag_ref}\n",
+                            f"      - uses: docker/setup-buildx-action@{buildx.tag_ref}   # {buildx.tag_ref}\n\n      # log in\n")
+    outcome = fix(before, "hardened")
+    assert_clean_fix(before, outcome, "Z003", "hardened")
+    assert f"      - uses: docker/setup-buildx-action@{buildx.sha} # {buildx.newest_tag}\n\n      # log in\n" in outcome.text
