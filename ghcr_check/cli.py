@@ -1,6 +1,6 @@
 """ghcr-check: the course's checks, run on your own workflow files.
 
-    ghcr-check [--format text|json|github|sarif] [--profile default|hardened]
+    ghcr-check [--format text|json|github|sarif] [--profile PROFILE]
                [--config FILE] [--ignore RULE]... [--fix | --diff]
                [--preview EVENT]... [--context KEY=VALUE]... PATH...
     ghcr-check --explain RULE
@@ -32,8 +32,12 @@ from .rules import Finding
 
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
 FORMATS = reporters.FORMATS
-PROFILES = ("default", "hardened")
-PROFILE_HELP = "default: what breaks or endangers a publish; hardened: every security finding is an error"
+
+
+def profile_help() -> str:
+    """--profile's help: each profile's one description (data/registry.yml)."""
+    return ("; ".join(f"{p.name}: {p.description}" for p in rules.profiles().values())
+            + " (default: the configuration's, else default)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,8 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print what RULE means, why, a failing and a passing example, and the fix, then exit")
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="output format (default: text); sarif is SARIF 2.1.0 for GitHub code scanning")
-    parser.add_argument("--profile", choices=PROFILES, default=None,
-                        help=PROFILE_HELP + " (default: the configuration's, else default)")
+    parser.add_argument("--profile", choices=rules.profile_names(), default=None, help=profile_help())
     parser.add_argument("--config", metavar="FILE",
                         help="read settings from FILE (a pyproject.toml or a .yml) instead of looking for one")
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
@@ -140,8 +143,9 @@ def explain_text(rule_id: str) -> str | None:
         return None
     fail, passing = examples.load(rule.id, "fail"), examples.load(rule.id, "pass")
     parts = [f"{rule.id} {rule.name} ({rule.severity}, {rule.layer} layer)\n\n{rule.summary}\n"]
-    if fail is not None and fail.why:
-        parts.append(f"\nWhy: {fail.why}\n")
+    why = rule.why or (fail.why if fail is not None else "")
+    if why:
+        parts.append(f"\nWhy: {why}\n")
     parts.append(f"\nMessage: {rules.template(rule.message)}\nFix: {rules.template(rule.fix)}\n")
     if fail is not None:
         parts.append(f"\nFailing example{f' ({fail.title})' if fail.title else ''}:\n\n{_indented(fail.text)}")

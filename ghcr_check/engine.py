@@ -15,13 +15,13 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from . import checks, suppressions, yamldoc
+from . import checks, rules, suppressions, yamldoc
 from .catalog import Catalog, load_catalog
 from .rules import Finding, finding
 from .workflow import Workflow
 
-ALL_LAYERS = ("yaml", *checks.LAYERS, *checks.BATCH_LAYERS)
-PROFILES = ("default", "hardened")
+ALL_LAYERS = rules.layer_names("document", "batch")  # in the registry's order
+PROFILES = rules.profile_names()
 
 
 @lru_cache(maxsize=1)
@@ -92,8 +92,17 @@ def default_cache() -> ResultCache:
     return ResultCache(Path(base) / "ghcr-check")
 
 
+def _known(layers: tuple) -> tuple:
+    """layers, or a ValueError naming the ones the registry does not know (never skipped silently)."""
+    unknown = [layer for layer in layers if layer not in ALL_LAYERS]
+    if unknown:
+        raise ValueError(f"unknown layer {', '.join(map(repr, unknown))}; the layers are {', '.join(ALL_LAYERS)}")
+    return layers
+
+
 def check_document(data: bytes | str, layers: tuple = ALL_LAYERS, catalog: Catalog | None = None) -> list[Finding]:
     """All findings for one workflow text, in order of position."""
+    _known(layers)
     catalog = catalog or load_catalog()
     doc, findings = yamldoc.load(data)
     if doc is None:
@@ -130,6 +139,9 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
     over every text not in the cache, never once per text.
     """
     started = time.perf_counter()
+    _known(layers)
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; the profiles are {', '.join(PROFILES)}")
     catalog = load_catalog()
     cache = cache if cache is not None else default_cache()
     results: dict[str, list[Finding]] = {}

@@ -84,7 +84,7 @@ def _sarif_rule(rule_id: str) -> dict:
             "text": f"{rule.summary} Fix: {rule.fix} More: {page}",
             "markdown": f"{rule.summary}\n\n**Fix:** {rule.fix}\n\n[{rule.id} {rule.name}]({page})",
         },
-        "helpUri": page,
+        **({"helpUri": page} if page.startswith(("https://", "http://")) else {}),  # only once the site has a home
         "defaultConfiguration": {"level": rule.severity},
         # code scanning files results tagged "security" under security alerts
         "properties": {"tags": ["security", rule.layer] if rule.layer == "zizmor" else [rule.layer]},

@@ -46,6 +46,11 @@ def define_env(env):
         return place_tag_preview(build, snippet_id, env.page.file.src_uri, events, context)
 
     @env.macro
+    def profiles():
+        """The --profile choices, each with the one description the registry gives it."""
+        return render.profiles_markdown()
+
+    @env.macro
     def ghcr_check_example(args, files=None, status=None):
         """`ghcr-check ARGS` run on files (path -> snippet ID or text), with its real output."""
         return command_output.run_example(build.library, args, files, status)

@@ -17,9 +17,9 @@ from ghcr_check import engine
 from . import render
 from ghcr_check.catalog import load_catalog
 from .render import Placement, snippet_markdown
-from ghcr_check.rules import Finding, registry
+from ghcr_check.rules import Finding
 
-from .site_rules import finding
+from .site_rules import finding, registry  # the checker's rules and the site's (D)
 from .snippets import PINNED, Snippet, SnippetLibrary, locate_target
 from .snippets import render as render_snippet  # `render` is the Markdown module here
 
@@ -28,6 +28,11 @@ _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>
 _OPT_OUT = re.compile(r"<!--\s*unchecked:\s*(?P<why>.*?)\s*-->\s*$")
 _WORKFLOW_KEYS = re.compile(r"^\s*(?:-\s+)?(jobs|steps|uses)\s*:", re.MULTILINE)
 _YAML_LANGS = {"", "yaml", "yml"}
+# what makes a page teach a rule: it places a snippet (examples, exercises, counter-examples)
+# or links to the rule's page
+_PLACES = re.compile(r"\b(?:workflow|exercise|tag_preview)\(\s*[\"']([^\"']+)[\"']")
+_RULE_LINK = re.compile(r"\breference/rules/([A-Z]\d{3})\.md\b|(?<![\w/])rules/([A-Z]\d{3})\.md\b")
+_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 @dataclass
@@ -128,13 +133,47 @@ class SiteBuild:
             return engine.default_cache()
         return engine.ResultCache(self.project / ".cache" / "ghcr-check")
 
+    def teaching_pages(self) -> tuple[dict[str, list[str]], dict[str, str]]:
+        """(rule ID -> docs paths of the pages that teach it, docs path -> page title).
+
+        A page teaches a rule when it places a snippet that raises it (a counter-example or
+        exercise expecting it, or one of the rule's own examples) or links to the rule's
+        page; a rule's `pages:` adds pages these cannot find.
+        """
+        docs = self.project / self.docs_dir
+        teaching: dict[str, list[str]] = {}
+        titles: dict[str, str] = {}
+        for path in sorted(docs.rglob("*.md")):
+            page = path.relative_to(docs).as_posix()
+            text = path.read_text("utf-8")
+            heading = _HEADING.search(re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.DOTALL))  # not front matter
+            titles[page] = heading.group(1) if heading else page
+            found = set()
+            for snippet_id in _PLACES.findall(text):
+                snippet = self.library.get(snippet_id)
+                if snippet is not None:
+                    found.update(snippet.expected_rules)
+                example = re.fullmatch(r"rules/([A-Z]\d{3})/(?:fail|pass)", snippet_id)
+                if example:
+                    found.add(example.group(1))
+            found.update(a or b for a, b in _RULE_LINK.findall(text))
+            for rule_id in found:
+                teaching.setdefault(rule_id, []).append(page)
+        for rule in registry().values():
+            for page in rule.pages:
+                if page not in teaching.setdefault(rule.id, []):
+                    teaching[rule.id].append(page)
+        return teaching, titles
+
     def generated_pages(self) -> dict[str, str]:
         """Docs path -> Markdown of the pages made from data: the check rules reference."""
         rules = [r for r in registry().values() if r.layer in render.LAYER_TITLES]
+        teaching, titles = self.teaching_pages()
         pages = {"reference/rules/index.md": render.rules_index_markdown(rules)}
         for rule in rules:
             has_examples = self.library.get(f"rules/{rule.id}/fail") is not None
-            pages[f"reference/rules/{rule.id}.md"] = render.rule_page_markdown(rule, has_examples)
+            pages[f"reference/rules/{rule.id}.md"] = render.rule_page_markdown(
+                rule, has_examples, tuple(teaching.get(rule.id, ())), titles)
         return pages
 
     # -- on pages ------------------------------------------------------------

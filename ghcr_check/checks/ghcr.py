@@ -371,14 +371,22 @@ def _gated(text) -> bool:
     return isinstance(text, str) and any(gate in text for gate in PR_GATES)
 
 
+def _on_the_runner(registry: str | None) -> bool:
+    """A registry on the runner itself (a job's `services:` registry) needs no token or secret."""
+    if registry is None:
+        return False
+    host = registry[1:].split("]", 1)[0] if registry.startswith("[") else registry.split(":", 1)[0]
+    return host in ("localhost", "127.0.0.1", "::1")
+
+
 def _pull_request_findings(job: Job, uses: list[ImageUse], workflow: Workflow) -> list[Finding]:
     events = [e for e in PR_EVENTS if e in _triggers(workflow)]
     if not events or _gated(job.node.get("if")):
         return []
     findings = []
     seen = set()
-    for step, _ in push_targets(job, uses):
-        if step.index in seen or _gated(step.node.get("if")):
+    for step, use in push_targets(job, uses):
+        if step.index in seen or _gated(step.node.get("if")) or _on_the_runner(use.registry):
             continue
         seen.add(step.index)
         if step.is_action(BUILD_PUSH) and _gated(step.with_.get("push")):

@@ -48,7 +48,7 @@ def test_explain_prints_summary_examples_fix_and_page():
     out = result.stdout
     assert out.startswith("G006 push-on-pull-request (error, ghcr layer)")
     for part in ("Fix: push only outside pull requests", "Failing example (", "Passing example (",
-                 "uses: docker/build-push-action@", "More: http"):
+                 "uses: docker/build-push-action@", "Why: ", "More: "):
         assert part in out, part
 
 

@@ -18,7 +18,7 @@ from ghcr_check.catalog import load_catalog
 from macros.snippets import PINNED, SnippetLibrary, render
 
 WORKFLOWS = ROOT / ".github" / "workflows"
-HOWTO = ROOT / "docs" / "how-to" / "publish-a-docs-site.md"
+HOWTO = ROOT / "docs" / "about" / "this-site.md"
 BIN = Path(sys.executable).parent
 
 
