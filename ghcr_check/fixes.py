@@ -3,8 +3,9 @@ comments, key order and quoting survive.
 
 Fixed rules: Z004 (persist-credentials: false on actions/checkout), G003 (packages: write
 on the job that pushes, where a permissions: block already exists), G005 and G004's
-capitals (the image name lowercased as written, or in a step as the course does), A002 and A010 (the catalog's current major),
-Z003 (a catalogued action pinned to its commit SHA, the version as a comment).
+capitals (the image name lowercased as written, or in a step as the course does), A002
+and A010 (the catalog's current major), Z003 (a catalogued action pinned to its commit
+SHA, the version as a comment).
 
 A file is edited only if ruamel.yaml writes it back unchanged when nothing is edited, so
 no fix reformats lines it does not mean to touch; `apply` then keeps only the fixes
