@@ -27,7 +27,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from . import config, engine, preview, reporters, rules
+from . import config, engine, reporters, rules
 from .rules import Finding
 
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
@@ -210,6 +210,10 @@ def _preview_options(parser, args):
     """(events, sample context) from --preview and --context; a bad one is a usage error."""
     if args.context and not args.preview:
         parser.error("--context only applies with --preview EVENT")
+    if not args.preview:
+        return [], None
+    from . import preview  # only for --preview: the preview's modules are a third of the start-up
+
     try:
         return [preview.parse_event(e) for e in args.preview], preview.parse_context(args.context)
     except preview.UsageError as problem:
@@ -287,6 +291,8 @@ def run(argv: list[str] | None = None) -> int:
     for name, found in results.items():
         findings += [f.at(name) for f in found]
     previews = {}
+    if events:
+        from . import preview
     for name in inputs if events else ():  # previews come even for files with findings
         previews[name] = preview.preview_workflow(texts[name], events, sample) if name in texts else \
             [preview.preview_event(None, event, sample) for event in events]
@@ -299,10 +305,12 @@ def run(argv: list[str] | None = None) -> int:
         out.write(reporters.sarif(findings))
     elif args.format == "github":
         out.write(reporters.github(findings))
-        out.write("".join(preview.preview_text(name, found, sample) for name, found in previews.items()))
+        if previews:
+            out.write("".join(preview.preview_text(name, found, sample) for name, found in previews.items()))
     else:
         out.write(reporters.text(findings))
-        out.write("".join(preview.preview_text(name, found, sample) for name, found in previews.items()))
+        if previews:
+            out.write("".join(preview.preview_text(name, found, sample) for name, found in previews.items()))
         if fixed:
             out.write(f"{fixed} finding{'s' * (fixed != 1)} fixed\n")
         out.write(reporters.summary(findings, len(inputs), stats.suppressed))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import __version__, rules
+from . import rules
 from .rules import Finding
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -93,6 +93,7 @@ def _sarif_rule(rule_id: str) -> dict:
 
 def sarif(findings: list[Finding]) -> str:
     """One SARIF 2.1.0 run: the rules reported (with help and page) and a result per finding."""
+    from . import __version__  # reads the installed metadata: only this format needs it
     used = sorted({f.rule for f in findings})
     index = {rule_id: number for number, rule_id in enumerate(used)}
     results = []

@@ -264,3 +264,19 @@ def profiles_markdown() -> str:
     """The profiles as a definition list, from the registry's one description of each."""
     return "\n".join(f"`{p.name}`\n:   {p.description[0].upper()}{p.description[1:]}.\n"
                      for p in registry.profiles().values())
+
+
+def problems_admonition(failures) -> str:
+    """HTML for the top of a page served by `mkdocs serve` while checks fail: what failed,
+    where, and the fix, one item per problem (a build stops instead)."""
+    items = []
+    for failure in failures:
+        f = failure.finding
+        where = failure.page if failure.snippet is None else f"snippet {failure.snippet.id} ({failure.snippet.path})"
+        items.append(f"<li><code>{html.escape(f.rule)}</code> {html.escape(f.message)}<br>"
+                     f"<small>{html.escape(where)}, line {f.line}, column {f.column}</small><br>"
+                     f"Fix: {html.escape(f.fix)}</li>")
+    count = len(failures)
+    title = f"{count} problem{'s' * (count != 1)}: mkdocs build would stop here"
+    return (f'<div class="admonition failure ghcr-problems"><p class="admonition-title">{html.escape(title)}</p>'
+            f"<ul>{''.join(items)}</ul></div>\n")

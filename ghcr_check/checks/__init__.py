@@ -6,19 +6,32 @@ order is data/registry.yml's; this file only maps each name to its code. zizmor
 runs before actionlint there, so actionlint reports that repeat a zizmor finding
 are dropped by merge.
 """
-from .. import rules
-from . import actionlint, actions, expressions, external, ghcr, schema, zizmor
+import importlib
 
-# The yaml layer is yamldoc.load, which runs before any of these.
+from .. import rules
+
+# The yaml layer is yamldoc.load, which runs before any of these. Each module is
+# imported on the first call: the command starts the external tools before it has
+# loaded the in-process layers, and a run with some layers loads only those.
 _CODE = {
-    "schema": schema.check,
-    "actions": actions.check,
-    "expressions": expressions.check,
-    "ghcr": ghcr.check,
-    "zizmor": zizmor.run,
-    "actionlint": actionlint.run,
+    "schema": "schema:check",
+    "actions": "actions:check",
+    "expressions": "expressions:check",
+    "ghcr": "ghcr:check",
+    "zizmor": "zizmor:run",
+    "actionlint": "actionlint:run",
 }
 _RUN_BY_ENGINE = ("yaml",)
+
+
+def _lazy(target: str):
+    module, function = target.split(":")
+
+    def run(*args, **kwargs):
+        return getattr(importlib.import_module(f"{__name__}.{module}"), function)(*args, **kwargs)
+
+    run.__qualname__ = run.__name__ = f"{module}.{function}"
+    return run
 
 
 def _runners(kind: str) -> dict:
@@ -26,7 +39,7 @@ def _runners(kind: str) -> dict:
     missing = [name for name in names if name not in _CODE]
     if missing:
         raise rules.RegistryError(f"registry.yml: layer {', '.join(missing)} has no code in ghcr_check/checks")
-    return {name: _CODE[name] for name in names}
+    return {name: _lazy(_CODE[name]) for name in names}
 
 
 LAYERS = _runners("document")
@@ -39,6 +52,8 @@ if _orphans:
 def _same_problem(ours_rule: str, theirs_rule: str) -> bool:
     if ours_rule == theirs_rule:
         return True
+    from . import external
+
     for pattern in external.duplicates().get(theirs_rule, ()):
         if pattern == ours_rule or (pattern.endswith("*") and ours_rule.startswith(pattern[:-1])):
             return True

@@ -22,15 +22,18 @@ from support import ROOT
 
 from ghcr_check.catalog import load_catalog
 from ghcr_check.engine import check_document
+from macros.facts import load_facts
 from macros.snippets import TAGS, SnippetLibrary, render
 
 DOCS = ROOT / "docs"
 TROUBLESHOOTING = DOCS / "troubleshooting"
 EXERCISE_CALL = re.compile(r"""<!--\[\[\s*exercise\(\s*["']([^"']+)["']""")
-TEXT_FENCE = re.compile(r"^```text\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+# an entry's error text is placed from macros/data/facts.yml, with the tool that prints it
+ERROR_PLACEMENT = re.compile(r"<!--\[\[\s*error\(\s*\"([^\"]+)\"\s*\)\s*\]\]-->")
 ENTRY_HEADING = re.compile(r"^### (.+)$", re.MULTILINE)
 TAG = re.compile(r"<[^>]+>")
 MIN_ERROR_ENTRIES = 30
+ERRORS = {fact.id: fact for fact in load_facts(ROOT / "macros" / "data" / "facts.yml")[0].values() if fact.kind == "error"}
 MIN_EXERCISES = 8
 EXERCISE_SECTIONS = ("tutorial", "explanation", "troubleshooting")
 
@@ -222,7 +225,9 @@ def test_troubleshooting_has_enough_entries_each_with_its_error_and_its_rule():
     assert len(set(headings)) == len(headings), "two entries share a heading, so search cannot tell them apart"
     for page, heading, section in entries:
         where = f"{page.name}: '{heading}'"
-        assert TEXT_FENCE.search(section), f"{where} has no error text in a text block"
+        placed = ERROR_PLACEMENT.findall(section)
+        assert placed, f"{where} places no error text from the facts"
+        assert all(ERRORS.get(error_id) for error_id in placed), f"{where} places an unknown error {placed}"
         assert "**Cause.**" in section and "**Fix.**" in section, f"{where} lacks a cause or a fix"
         verdict = section.split("**Before the run:**", 1)
         assert len(verdict) == 2, f"{where} does not say whether a rule catches it before the run"
@@ -240,8 +245,8 @@ def test_every_troubleshooting_error_text_is_in_the_search_index(built_site: Pat
         location = f"troubleshooting/{page.stem}/"
         indexed = _words(text_by_page.get(location, ""))
         assert indexed, f"the search index has no entry for {location}"
-        for block in TEXT_FENCE.findall(page.read_text("utf-8")):
-            error = " ".join(block.split())
+        for error_id in ERROR_PLACEMENT.findall(page.read_text("utf-8")):
+            error = " ".join(ERRORS[error_id].text.split())
             assert error in indexed, f"{page.name}: search does not find {error!r}"
             checked += 1
     assert checked >= MIN_ERROR_ENTRIES

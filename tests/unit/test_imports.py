@@ -31,3 +31,18 @@ def test_checking_a_workflow_loads_no_mkdocs_or_course_module():
             " cache=engine.ResultCache(None))\n"
             "preview.parse_event('push:refs/heads/main')")
     assert _foreign(_loaded_after(code)) == []
+
+
+def test_the_command_starts_without_what_it_does_not_need_yet():
+    """What bench/startup.py measured as start-up cost is not loaded before the external tools start:
+    the preview (only for --preview), importlib.metadata and importlib.resources (slow to import),
+    and the in-process layers (loaded once the tools run)."""
+    loaded = _loaded_after("import ghcr_check.cli; ghcr_check.cli.build_parser()")
+    late = ("ghcr_check.preview", "importlib.metadata", "importlib.resources", "ghcr_check.checks.schema",
+            "ghcr_check.expressions", "ghcr_check.workflow", "jsonschema_rs")
+    assert [m for m in loaded if m.startswith(late)] == []
+
+
+def test_the_engine_loads_typing_before_its_tool_threads_start():
+    # a tool thread importing typing while the main thread defines a dataclass fails at random
+    assert "typing" in _loaded_after("import ghcr_check.engine")
