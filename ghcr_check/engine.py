@@ -12,11 +12,15 @@ import re
 import sys
 import threading
 import time
+# Loaded here, before any tool thread starts: a tool thread that imports typing while this
+# thread defines a dataclass (the lazily loaded layers) leaves dataclasses reading a
+# half-initialised typing module ("partially initialized module 'typing'").
+import typing  # noqa: F401
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import checks, rules, yamldoc
+from . import checks, rules, suppressions, yamldoc
 from .catalog import Catalog, catalog_digest, load_catalog
 from .rules import Finding, finding
 
@@ -70,6 +74,7 @@ class BatchStats:
     texts: int = 0
     cached: int = 0
     seconds: float = 0.0
+    suppressed: int = 0  # findings silenced by `# ghcr-check: ignore[...]` comments
     layers: tuple = ALL_LAYERS
 
 
@@ -153,8 +158,12 @@ def _run_batch_layer(layer: str, texts: dict[str, str], profile: str, out: dict)
 
 
 def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: ResultCache | None = None,
-                stats: BatchStats | None = None, profile: str = "default") -> dict[str, list[Finding]]:
+                stats: BatchStats | None = None, profile: str = "default", *,
+                context: dict | None = None) -> dict[str, list[Finding]]:
     """Findings per name; each text is checked once, or taken from the cache.
+
+    context: what is known of the run, e.g. {"repository": "Owner/name"}; part of the
+    cache key. Comments `# ghcr-check: ignore[...]` in a text apply after the cache.
 
     Per-document layers run file by file; external tools (batch layers) run once
     over every text not in the cache, never once per text.
@@ -167,7 +176,7 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
     results: dict[str, list[Finding]] = {}
     computed: dict[str, str] = {}  # name -> cache key, for texts not in the cache
     for name, text in texts.items():
-        key = cache.key(text, layers, catalog_digest(), profile)
+        key = cache.key(text, layers, catalog_digest(), profile + (json.dumps(context, sort_keys=True) if context else ""))
         cached = cache.get(key)
         if cached is not None:
             results[name] = cached
@@ -199,6 +208,10 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
     for name, key in computed.items():
         results[name] = sorted(results[name], key=Finding.sort_key)
         cache.put(key, results[name])
+    for name in results:
+        results[name], silenced = suppressions.apply(texts[name], results[name])
+        if stats:
+            stats.suppressed += len(silenced)
     if stats:
         stats.texts += len(texts)
         stats.seconds += time.perf_counter() - started
