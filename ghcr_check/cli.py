@@ -22,7 +22,6 @@ Exit status: 0 no errors, 1 errors found (or, with --diff, a fix to make),
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -222,6 +221,8 @@ def _preview_options(parser, args):
 
 def _fix(checker: _Run, texts: dict[str, str], results: dict[str, list[Finding]], write: bool) -> tuple[str, int]:
     """Apply (or with write=False, show) the certain fixes: (diff text, findings fixed)."""
+    import difflib
+
     from . import fixes
 
     diffs, count = [], 0

@@ -7,7 +7,6 @@ is not understood is an error naming the file and line.
 """
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,10 @@ class Config:
     def ignored(self, rule_id: str, path: str) -> bool:
         if _matches(rule_id, self.ignore):
             return True
+        if not self.per_path_ignores:
+            return False
+        import fnmatch  # only where per-path ignores are configured
+
         relative = _relative(path, self.base)
         return any(fnmatch.fnmatchcase(relative, pattern) and _matches(rule_id, ids)
                    for pattern, ids in self.per_path_ignores.items())
