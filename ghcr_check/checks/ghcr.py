@@ -511,6 +511,21 @@ def _retired_registry_findings(workflow: Workflow) -> list[Finding]:
     return findings
 
 
+# docker/login-action (src/context.ts, getAuthList): registry-auth refuses every other input but logout.
+_NOT_WITH_REGISTRY_AUTH = ("registry", "username", "password", "scope", "ecr")
+
+
+def _login_input_findings(job: Job) -> list[Finding]:
+    findings = []
+    for step in job.steps:
+        if not step.is_action(LOGIN) or "registry-auth" not in step.with_:
+            continue
+        others = [key for key in _NOT_WITH_REGISTRY_AUTH if str(step.with_.get(key) or "").strip()]
+        if others:
+            findings.append(finding("G017", step.value_position("with"), inputs=", ".join(others)))
+    return findings
+
+
 def check(workflow: Workflow, catalog) -> list[Finding]:
     uses = image_uses(workflow)
     findings = _reference_findings(uses) + _retired_registry_findings(workflow)
@@ -522,4 +537,5 @@ def check(workflow: Workflow, catalog) -> list[Finding]:
         findings += _build_step_findings(job)
         findings += _container_findings(job, uses)
         findings += _cleanup_findings(job)
+        findings += _login_input_findings(job)
     return findings
