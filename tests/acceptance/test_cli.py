@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -68,7 +67,7 @@ def test_json_format(workflows: Path):
     result = run("--format", "json", workflows / "bad.yaml")
     findings = json.loads(result.stdout)
     assert result.returncode == 1
-    assert findings and set(findings[0]) == {"path", "line", "column", "rule", "severity", "message", "fix"}
+    assert findings and set(findings[0]) == {"path", "line", "column", "rule", "severity", "message", "fix", "url"}
     g003 = next(f for f in findings if f["rule"] == "G003")
     assert g003["severity"] == "error" and g003["line"] >= 1 and g003["column"] >= 1
 
@@ -129,9 +128,7 @@ def test_hostile_input_is_a_finding_not_a_crash(name: str, tmp_path: Path):
     bad.write_bytes(data)
     good = tmp_path / "good.yml"
     good.write_text(example("tutorial/publish-minimal", "pinned"))
-    started = time.perf_counter()
-    result = run("--format", "json", bad, good)
-    assert time.perf_counter() - started < 60
+    result = run("--format", "json", bad, good)  # run()'s timeout stops a hang
     assert b"Traceback" not in result.stderr, result.stderr
     findings = json.loads(result.stdout)
     assert [f["rule"] for f in findings if f["path"] == str(bad)] == [rule]
