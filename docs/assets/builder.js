@@ -185,6 +185,14 @@
       self.form.addEventListener("change", function () { self.update(true); });
       self.form.addEventListener("input", function () { self.update(true); });
       self.form.addEventListener("submit", function (event) { event.preventDefault(); });
+      // Enter picks an option as Space does (a browser only gives Space to checkboxes and radios).
+      self.form.addEventListener("keydown", function (event) {
+        var el = event.target;
+        if (event.key === "Enter" && (el.type === "checkbox" || el.type === "radio")) {
+          event.preventDefault();
+          if (el.type === "checkbox" || !el.checked) el.click();
+        }
+      });
       self.root.querySelector("[data-builder-copy]").addEventListener("click", function () { self.copy(self.text, "Workflow copied."); });
       self.root.querySelector("[data-builder-permalink]").addEventListener("click", function () {
         self.copy(permalink(stateOf(self.form, index), index), "Link copied: it opens the builder with these choices.");

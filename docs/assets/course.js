@@ -17,6 +17,26 @@
     return post.apply(this, arguments);
   };
 
+  // Names the theme leaves out, for screen readers: its search dialog, and the numbered
+  // markers it adds to code annotations (links whose number is drawn by CSS). Markers
+  // appear whenever the theme mounts a page, so new ones are labelled as they arrive.
+  function label(root) {
+    var search = document.querySelector(".md-search[role=dialog]:not([aria-label])");
+    if (search) search.setAttribute("aria-label", "Search");
+    Array.prototype.forEach.call(root.querySelectorAll("a.md-annotation__index:not([aria-label])"), function (marker) {
+      var number = marker.querySelector("[data-md-annotation-id]");
+      marker.setAttribute("aria-label", "Annotation " + (number ? number.getAttribute("data-md-annotation-id") : ""));
+    });
+  }
+  new MutationObserver(function (changes) {
+    for (var i = 0; i < changes.length; i++) {
+      for (var j = 0; j < changes[i].addedNodes.length; j++) {
+        if (changes[i].addedNodes[j].nodeType === 1) { label(document); return; }
+      }
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true });
+  label(document);
+
   // The workflow builder's script and styles, loaded the first time its page is shown.
   function loadBuilder() {
     if (!document.querySelector("[data-ghcr-builder]") || document.querySelector("script[data-ghcr-builder-script]")) {

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import yaml
+
 from .. import imageref
 from ..catalog import _version_tuple
 from ..expressions import find_expressions
@@ -30,6 +32,7 @@ OWN_REPOSITORY_SOURCES = {"github.repository", "github.repository_owner", "$GITH
 PR_EVENTS = ("pull_request", "pull_request_target")
 # words in a condition that tell pull requests apart from pushes
 PR_GATES = ("github.event_name", "github.event.pull_request", "github.ref", "github.head_ref", "github.base_ref")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DOCKER_LOGIN_GHCR = re.compile(r"\bdocker\s+login\b[^\n]*\bghcr\.io\b", re.IGNORECASE)
 
 
@@ -238,30 +241,59 @@ def _metadata_source(use: ImageUse, job: Job) -> Step | None:
     return step if step is not None and step.is_action(METADATA) else None
 
 
-def _login_registry(step: Step, workflow: Workflow) -> str | None:
-    """'ghcr.io', 'docker.io' (no registry given) or another host, for a login step."""
-    if step.is_action(LOGIN):
-        registry = step.with_.get("registry")
-        if registry is None or not str(registry).strip():
-            return "docker.io"
-        pieces = workflow.resolve(str(registry), step.job, step)
-        if all(p.literal for p in pieces):
-            return "".join(p.text for p in pieces).strip().lower()
-        return None
-    if step.run and _DOCKER_LOGIN_GHCR.search(step.run):
-        return GHCR
+def _registry_of(value, step: Step, workflow: Workflow) -> str | None:
+    """'docker.io' for no registry (login-action's default), the host when written out, else None."""
+    if value is None or not str(value).strip():
+        return "docker.io"
+    pieces = workflow.resolve(str(value), step.job, step)
+    if all(p.literal for p in pieces):
+        return "".join(p.text for p in pieces).strip().lower()
     return None
 
 
+def _auth_entries(step: Step) -> list[dict] | None:
+    """The entries of login-action's `registry-auth` (a YAML list in a string), or None without one."""
+    raw = step.with_.get("registry-auth")
+    if raw is None:
+        return None
+    try:
+        entries = yaml.load(str(raw), Loader=_LOADER) if isinstance(raw, str) else raw  # noqa: S506 - a safe loader
+    except yaml.YAMLError:  # a value we cannot read is unknown, not wrong
+        return []
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def _logins(step: Step, workflow: Workflow) -> list[tuple[str | None, object]]:
+    """(registry, password value) for each registry a step logs in to.
+
+    A docker/login-action step logs in to its `registry` (Docker Hub when none is
+    given), or to every entry of `registry-auth`; `docker login ghcr.io` in a script
+    logs in to ghcr.io with a password this check cannot see.
+    """
+    if step.is_action(LOGIN):
+        entries = _auth_entries(step)
+        if entries is not None:
+            return [(_registry_of(e.get("registry"), step, workflow), e.get("password")) for e in entries]
+        return [(_registry_of(step.with_.get("registry"), step, workflow), step.with_.get("password"))]
+    if step.run and _DOCKER_LOGIN_GHCR.search(step.run):
+        return [(GHCR, None)]
+    return []
+
+
+def _login_registries(step: Step, workflow: Workflow) -> list[str | None]:
+    return [registry for registry, _ in _logins(step, workflow)]
+
+
 def _ghcr_logins(job: Job, before: int, workflow: Workflow) -> list[Step]:
-    return [s for s in job.steps[:before] if _login_registry(s, workflow) == GHCR]
+    return [s for s in job.steps[:before] if GHCR in _login_registries(s, workflow)]
 
 
 def _password_source(step: Step, workflow: Workflow) -> str | None:
-    """The expression the login's password comes from ('secrets.GITHUB_TOKEN', 'secrets.MY_PAT')."""
+    """The expression the ghcr.io login's password comes from ('secrets.GITHUB_TOKEN', 'secrets.MY_PAT')."""
     if not step.is_action(LOGIN):
         return None
-    pieces = workflow.resolve(str(step.with_.get("password", "")), step.job, step)
+    password = next((pw for registry, pw in _logins(step, workflow) if registry == GHCR), None)
+    pieces = workflow.resolve(str(password or ""), step.job, step)
     opaque = [p.source for p in pieces if not p.literal]
     return opaque[0] if len(opaque) == 1 else None
 
@@ -376,10 +408,11 @@ def _push_findings(job: Job, uses: list[ImageUse], workflow: Workflow) -> list[F
         return []
     findings = []
     first_push = min(targets, key=lambda t: t[0].index)[0]
-    logins = [(s, _login_registry(s, workflow)) for s in job.steps[: first_push.index]]
-    ghcr_logins = [s for s, registry in logins if registry == GHCR]
+    logins = [(s, _login_registries(s, workflow)) for s in job.steps[: first_push.index]]
+    ghcr_logins = [s for s, registries in logins if GHCR in registries]
     if not ghcr_logins:
-        hub = [s for s, registry in logins if registry == "docker.io" and "registry" not in s.with_]
+        hub = [s for s, registries in logins if "docker.io" in registries and "registry" not in s.with_
+               and "registry-auth" not in s.with_]
         if hub:
             findings.append(finding("G002", hub[0].key_position("uses"), job=job.id))
         else:
@@ -541,6 +574,21 @@ def _retired_registry_findings(workflow: Workflow) -> list[Finding]:
     return findings
 
 
+# docker/login-action (src/context.ts, getAuthList): registry-auth refuses every other input but logout.
+_NOT_WITH_REGISTRY_AUTH = ("registry", "username", "password", "scope", "ecr")
+
+
+def _login_input_findings(job: Job) -> list[Finding]:
+    findings = []
+    for step in job.steps:
+        if not step.is_action(LOGIN) or "registry-auth" not in step.with_:
+            continue
+        others = [key for key in _NOT_WITH_REGISTRY_AUTH if str(step.with_.get(key) or "").strip()]
+        if others:
+            findings.append(finding("G017", step.value_position("with"), inputs=", ".join(others)))
+    return findings
+
+
 def check(workflow: Workflow, catalog) -> list[Finding]:
     uses = image_uses(workflow)
     findings = _reference_findings(uses) + _retired_registry_findings(workflow)
@@ -552,4 +600,5 @@ def check(workflow: Workflow, catalog) -> list[Finding]:
         findings += _build_step_findings(job)
         findings += _container_findings(job, uses)
         findings += _cleanup_findings(job)
+        findings += _login_input_findings(job)
     return findings

@@ -451,7 +451,7 @@ class _Pass:
             self.preview.built = self.preview.digest_push = True
             self.preview.notes.append(f"{_named(step)} also pushes an untagged image by digest")
             return
-        push_value = step.with_.get("push", False)
+        push_value = True if output == "tags" else step.with_.get("push", False)
         if isinstance(push_value, bool):
             push = push_value
         else:
@@ -503,7 +503,8 @@ def _empty_tags_fix(event: Event, ref: str) -> str:
 
 
 def _output_kind(value) -> str | None:
-    """build-push-action outputs: 'local' (nothing pushed), 'digest' (push-by-digest), None (not read)."""
+    """build-push-action outputs: 'local' (nothing pushed), 'digest' (push-by-digest), 'tags' (pushed
+    to the names in tags:), None (not read)."""
     if not isinstance(value, str):
         return None
     kinds = set()
@@ -517,6 +518,8 @@ def _output_kind(value) -> str | None:
             kinds.add("local")
         elif kind in ("image", "registry") and pushes and attrs.get("push-by-digest") == "true":
             kinds.add("digest")
+        elif kind in ("image", "registry") and pushes and "name" not in attrs:
+            kinds.add("tags")  # pushes to the names in tags:, as push: true does
         else:
             return None
     return kinds.pop() if len(kinds) == 1 else None

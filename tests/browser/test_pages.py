@@ -13,6 +13,9 @@ from browser_helpers import site_pages
 COPY_BUTTON = "button.md-code__button[data-md-type='copy']"
 SNIPPET_BLOCK = ".highlight[data-snippet]"
 PARALLEL_PAGES = 4  # pages loading at once: the sweep is bound by waiting, not by work
+# Guides copied in full besides the sample of one page per section: the task guides of issue 14.
+ALSO_COPIED = ["how-to/cost-and-limits/", "how-to/bake/", "how-to/build-summary/", "how-to/sbom-attestations/",
+               "how-to/login-extras/", "how-to/reproducible-builds/"]
 
 # For each workflow block: the raw file it should link to, and whether it does.
 RAW_LINKS = """(root) => Array.from(document.querySelectorAll('.highlight[data-snippet]')).map((block) => {
@@ -68,6 +71,7 @@ def _pages_with_workflows(site_dir: Path, count: int) -> list[str]:
 def test_copy_buttons_copy_the_raw_files_bytes(page, site_server, site_dir):
     pages = _pages_with_workflows(site_dir, 5)
     assert len(pages) >= 3, f"expected workflows on several sections' pages, found {pages}"
+    pages += [p for p in ALSO_COPIED if p not in pages]
     copied = 0
     for path in pages:
         page.goto(f"{site_server}/{path}")

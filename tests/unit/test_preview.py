@@ -480,6 +480,13 @@ jobs:
           for tag in "${tags[@]}"; do args+=(--tag "$tag"); done
           docker buildx imagetools create "${args[@]}" "${IMAGE}@sha256:aaaa" "${IMAGE}@sha256:bbbb"
 """
+IMAGE_EXPORTER = workflow("push:\n  branches: [main]\n", """\
+    - uses: docker/build-push-action@v7
+      with:
+        tags: ghcr.io/octo-org/app:latest
+        outputs: type=image,push=true,rewrite-timestamp=true
+    """)
+NAMED_EXPORTER = IMAGE_EXPORTER.replace("type=image,push=true", "type=image,name=ghcr.io/octo-org/other,push=true")
 REUSABLE = "name: T\non: push\njobs:\n  call:\n    uses: ./.github/workflows/publish.yml\n"
 VARIABLE_IMAGE = workflow("push:\n", meta_then_push("type=ref,event=branch",
                                                    images="docker.io/${{ vars.HUB_USER }}/app"))
@@ -536,6 +543,9 @@ WORKFLOW_CASES = [
     ("matrix", MATRIX_TAG, "push:refs/heads/main", "not previewed: matrix.variant"),
     ("type=match", MATCH_RULE, "push:refs/tags/v1", "not previewed: step 'meta': type=match"),
     ("shell push", SHELL_PUSH, "push:refs/heads/main", "not previewed: step 1 of job 'publish' pushes from its run: script"),
+    ("outputs: type=image,push=true pushes the tags", IMAGE_EXPORTER, "push:refs/heads/main",
+     ["ghcr.io/octo-org/app:latest"]),
+    ("outputs: with its own name= is not read", NAMED_EXPORTER, "push:refs/heads/main", "not previewed: step 1"),
     ("reusable workflow", REUSABLE, "push:refs/heads/main", "not previewed: job 'call' calls the reusable workflow"),
     ("vars without a sample", VARIABLE_IMAGE, "push:refs/heads/main", "not previewed: step 'meta': vars.HUB_USER"),
     ("a write inside shell logic is not assumed", WRITE_IN_A_BRANCH, "push:refs/tags/v1",
