@@ -20,7 +20,7 @@ from .render import Placement, snippet_markdown
 from ghcr_check.rules import Finding, registry
 
 from .site_rules import finding
-from .snippets import PINNED, Snippet, SnippetLibrary, locate_target
+from .snippets import PINNED, TAGS, Snippet, SnippetLibrary, locate_target
 from .snippets import render as render_snippet  # `render` is the Markdown module here
 
 VALIDATION_SETTING = "GHCR_COURSE_CHECKS"  # "off" skips the checks: for bench/build.py only
@@ -91,9 +91,26 @@ class SiteBuild:
             self._checking = threading.Thread(target=self._check, args=(batch,), daemon=True)
             self._checking.start()
 
+    def stand_ins(self) -> dict[str, str]:
+        """Batch name -> the batch name whose external tools' verdict stands for it: a snippet's
+        pinned rendering differs from its tags rendering only in `uses:` refs (the commit of
+        that same tag), and a composed snippet may name another whose verdict is its own."""
+        found = {}
+        for snippet in self.library:
+            if len(snippet.renderings) < 2 or snippet.problems:
+                continue
+            rep = self.library.get(snippet.stand_in) if snippet.stand_in else snippet
+            if rep is None or len(rep.renderings) < 2 or rep.problems:
+                rep = snippet
+            for rendering in snippet.renderings:
+                if snippet.id != rep.id or rendering != TAGS:
+                    found[f"{snippet.id}\0{rendering}"] = f"{rep.id}\0{TAGS}"
+        return found
+
     def _check(self, batch: dict[str, str]) -> None:
         try:
-            results = engine.check_batch(batch, self.layers, cache=self.check_cache(), stats=self.stats)
+            results = engine.check_batch(batch, self.layers, cache=self.check_cache(), stats=self.stats,
+                                         stand_ins=self.stand_ins())
             # Hardened means SHA-pinned: that profile checks the pinned rendering of hardened snippets.
             hardened = {k: v for k, v in batch.items()
                         if k.endswith(f"\0{PINNED}") and self.library.get(k.split("\0")[0]).profile == "hardened"}
