@@ -218,8 +218,14 @@ _CORE_INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _CORE_NAN = re.compile(r"\.(nan|NaN|NAN)")
 
 
+# What a plain scalar that is not a string starts with (null, bool, number, .inf, .nan)
+_NOT_STRING_START = frozenset("~nNtTfF0123456789+-.")
+
+
 def core_scalar(value: str):
     """A plain scalar by the YAML 1.2 core schema: `on`, `yes` and `off` stay strings."""
+    if value and value[0] not in _NOT_STRING_START:  # most keys and values: no pattern can match
+        return value
     if value in ("", "~", "null", "Null", "NULL"):
         return None
     if value in ("true", "True", "TRUE"):
@@ -255,8 +261,9 @@ def _scalar(event):
 
 
 def _has_aliases(text: str) -> bool:
-    """Could the document hold an alias? A cheap over-estimate: any '*' at all."""
-    return "*" in text
+    """Could the document hold an alias? A cheap over-estimate: an '&' (an alias needs
+    an anchor; one that names none stops compose()) and a '*' anywhere."""
+    return "&" in text and "*" in text
 
 
 def compose(text: str) -> list:
