@@ -36,12 +36,13 @@ OPTIONS = [
 ]
 
 
-# Options whose choice changes nothing zizmor or actionlint can find, only where lines fall:
-# they add build-push-action inputs no other line reads, or a step with no inputs and no id.
-# The tools check one variant per combination of the other options (96, not 768), and its
-# verdict stands for the rest (macros/snippets.py, engine.check_batch): a variant they find
-# anything in is checked itself. tests/site/test_stand_ins.py proves the 768 verdicts unchanged.
-# Our own layers read every variant.
+# Options whose choice changes nothing zizmor or actionlint can find, nor where the image
+# name is read: they add build-push-action inputs no other line reads, or a step with no
+# inputs and no id. The tools, and macros/builder.py's proof of the image name's places,
+# take one variant per combination of the other options (96, not 768) as the stand-in
+# for the rest (stand_ins() below); a stand-in anything is found in speaks for no one, and
+# each of its variants is checked itself. Our own layers read every variant.
+# tests/site/test_stand_ins.py proves every verdict and every proven place unchanged.
 TOOL_INERT = ("platforms", "cache", "provenance")
 
 
