@@ -112,30 +112,31 @@ class SiteBuild:
 
     def _check(self, batch: dict[str, str]) -> None:
         try:
-            early = {k: v for k, v in batch.items() if self.library.get(k.split("\0")[0]).is_counter_example}
-            rest = {k: v for k, v in batch.items() if k not in early}
             # Hardened means SHA-pinned: that profile checks the pinned rendering of hardened snippets.
-            hardened = {k: v for k, v in batch.items()
-                        if k.endswith(f"\0{PINNED}") and self.library.get(k.split("\0")[0]).profile == "hardened"}
+            hardened = {k for k in batch if k.endswith(f"\0{PINNED}")
+                        and self.library.get(k.split("\0")[0]).profile == "hardened"}
+            early = {k for k in batch if self.library.get(k.split("\0")[0]).is_counter_example}
             stand_ins = self.stand_ins()
-            jobs = [{"texts": texts, "layers": list(self.layers), "stand_ins": stand_ins}
-                    for texts in (early, rest)]
-            jobs.append({"texts": hardened, "layers": list(self.layers), "profile": "hardened"})
+            jobs = []
+            for part in (early, set(batch) - early):  # counter-examples first: pages show their findings
+                jobs.append({"texts": {k: batch[k] for k in batch if k in part}, "layers": list(self.layers),
+                             "stand_ins": stand_ins})
+                jobs.append({"texts": {k: batch[k] for k in batch if k in part and k in hardened},
+                             "layers": list(self.layers), "profile": "hardened"})
             results: dict[str, list[Finding]] = {}
             for number, (found, stats) in enumerate(worker.Worker(jobs, self.check_cache()).results()):
-                if number < 2:
+                if number % 2 == 0:
                     results.update(found)
                     self.stats.texts += stats.texts
                     self.stats.cached += stats.cached
                     self.stats.seconds = time.perf_counter() - self.started_checking
-                else:
-                    for key, strict in found.items():
-                        seen = {(f.rule, f.line) for f in strict}  # the hardened verdict replaces the default one
-                        results[key] = strict + [f for f in results[key] if (f.rule, f.line) not in seen]
-                for key, findings in found.items():
-                    snippet_id, rendering = key.split("\0")
-                    self._findings[(snippet_id, rendering)] = results[key]
-                if number == 0:
+                    continue
+                for key, strict in found.items():
+                    seen = {(f.rule, f.line) for f in strict}  # the hardened verdict replaces the default one
+                    results[key] = strict + [f for f in results[key] if (f.rule, f.line) not in seen]
+                for key in jobs[number - 1]["texts"]:
+                    self._findings[tuple(key.split("\0"))] = results[key]
+                if number == 1:
                     self._early.set()
         except BaseException as error:  # noqa: BLE001 - raised again where the findings are read
             self._check_error = error
