@@ -224,7 +224,8 @@ _NOT_STRING_START = frozenset("~nNtTfF0123456789+-.")
 
 def core_scalar(value: str):
     """A plain scalar by the YAML 1.2 core schema: `on`, `yes` and `off` stay strings."""
-    if value and value[0] not in _NOT_STRING_START:  # most keys and values: no pattern can match
+    first = value[:1]
+    if first and first not in _NOT_STRING_START:  # most keys and values: no pattern can match
         return value
     if value in ("", "~", "null", "Null", "NULL"):
         return None
@@ -232,6 +233,8 @@ def core_scalar(value: str):
         return True
     if value in ("false", "False", "FALSE"):
         return False
+    if first in "nNtTfF":  # `name`, `tags`, `false-ish`: no number starts with a letter
+        return value
     if _CORE_INT.fullmatch(value):
         return int(value)
     if _CORE_OCT.fullmatch(value):
