@@ -91,6 +91,7 @@ class SiteBuild:
             # Checked in a worker process: while it and zizmor and actionlint run, the builder's
             # index and the pages go on here. Pages wait only for counter-examples, which show
             # their findings and go first; the rest is judged at the end of the build.
+            self.started_checking = time.perf_counter()
             self._checking = threading.Thread(target=self._check, args=(batch,), daemon=True)
             self._checking.start()
 
