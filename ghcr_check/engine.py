@@ -157,9 +157,22 @@ def _run_batch_layer(layer: str, texts: dict[str, str], profile: str, out: dict)
         out[layer] = {name: [finding("X001", layer=layer, error=message)] for name in texts}
 
 
+def _run_batch_layers(jobs: dict[str, dict[str, str]], profile: str, out: dict) -> list[threading.Thread]:
+    """Start each layer's tool over its texts, one thread each, so the tools run side by side."""
+    workers = [threading.Thread(target=_run_batch_layer, args=(layer, texts, profile, out), daemon=True)
+               for layer, texts in jobs.items() if texts]
+    for layer in jobs if workers else ():
+        # Imported here, not in the worker: two threads importing at once can hand one of them a
+        # half-initialised module (Python's import deadlock avoidance), as `typing` once was.
+        getattr(checks.BATCH_LAYERS[layer], "load", lambda: None)()
+    for worker in workers:
+        worker.start()
+    return workers
+
+
 def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: ResultCache | None = None,
                 stats: BatchStats | None = None, profile: str = "default", *,
-                context: dict | None = None) -> dict[str, list[Finding]]:
+                context: dict | None = None, stand_ins: dict[str, str] | None = None) -> dict[str, list[Finding]]:
     """Findings per name; each text is checked once, or taken from the cache.
 
     context: what is known of the run, e.g. {"repository": "Owner/name"}; part of the
@@ -167,12 +180,21 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
 
     Per-document layers run file by file; external tools (batch layers) run once
     over every text not in the cache, never once per text.
+
+    stand_ins: name -> the name of another text of the batch whose external tools'
+    verdict stands for this one's (the caller knows why they cannot differ, e.g. the
+    same workflow with other `uses:` refs, and proves it by test). When a tool finds
+    nothing in the stand-in, it finds nothing here; when it finds anything, it checks
+    this text itself, so findings are always the tool's own. Every layer of ours
+    still reads every text.
     """
     started = time.perf_counter()
     _known(layers)
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; the profiles are {', '.join(PROFILES)}")
     cache = cache if cache is not None else default_cache()
+    stand_ins = {name: rep for name, rep in (stand_ins or {}).items()
+                 if rep in texts and rep != name and rep not in (stand_ins or {})}
     results: dict[str, list[Finding]] = {}
     computed: dict[str, str] = {}  # name -> cache key, for texts not in the cache
     for name, text in texts.items():
@@ -184,26 +206,35 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
                 stats.cached += 1
         else:
             computed[name] = key
-    # External tools run in the background, one thread each, while this process checks the same texts.
+    batch_layers = [layer for layer in checks.BATCH_LAYERS if layer in layers]
+    # External tools run in the background while this process checks the same texts.
     # They start first: before the in-process layers load their modules and data.
+    tool_names = dict.fromkeys(stand_ins.get(name, name) for name in computed)
     external: dict[str, dict] = {}
-    pending = {name: texts[name] for name in computed}
-    workers = [threading.Thread(target=_run_batch_layer, args=(layer, pending, profile, external), daemon=True)
-               for layer in checks.BATCH_LAYERS if layer in layers and pending]
-    for layer in checks.BATCH_LAYERS if workers else ():
-        # Imported here, not in the worker: two threads importing at once can hand one of them a
-        # half-initialised module (Python's import deadlock avoidance), as `typing` once was.
-        getattr(checks.BATCH_LAYERS[layer], "load", lambda: None)()
-    for worker in workers:
-        worker.start()
+    workers = _run_batch_layers({layer: {n: texts[n] for n in tool_names} for layer in batch_layers},
+                                profile, external)
     catalog = load_catalog() if computed else None
     for name in computed:
         results[name] = check_document(texts[name], layers, catalog)
     for worker in workers:
         worker.join()
-    for layer in checks.BATCH_LAYERS:  # merged in registry order, whatever finished first
-        for name, found in external.get(layer, {}).items():
-            if not any(f.rule.startswith("Y") for f in results[name]):  # tools only speak for files that parse
+    # A stand-in the tools found anything in speaks for no one: those texts are checked themselves.
+    again = {layer: {name: texts[name] for name in computed if name in stand_ins
+                     and (external.get(layer, {}).get(stand_ins[name]) or _unparsed(results[stand_ins[name]]))}
+             for layer in batch_layers}
+    rerun: dict[str, dict] = {}
+    for worker in _run_batch_layers(again, profile, rerun):
+        worker.join()
+    for layer in batch_layers:  # merged in registry order, whatever finished first
+        found_by_tool = external.get(layer, {})
+        for name in computed:
+            if name in rerun.get(layer, {}):
+                found = rerun[layer][name]
+            elif name in stand_ins:
+                found = []  # its stand-in is clean (else it was checked again above)
+            else:
+                found = found_by_tool.get(name, [])
+            if found and not _unparsed(results[name]):  # tools only speak for files that parse
                 results[name] = checks.merge(results[name], found)
     for name, key in computed.items():
         results[name] = sorted(results[name], key=Finding.sort_key)
@@ -216,4 +247,8 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
         stats.texts += len(texts)
         stats.seconds += time.perf_counter() - started
         stats.layers = layers
-    return results
+    return {name: results[name] for name in texts}
+
+
+def _unparsed(findings: list[Finding]) -> bool:
+    return any(f.rule.startswith("Y") for f in findings)

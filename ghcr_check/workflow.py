@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from .catalog import Uses, parse_uses
 from .expressions import bare_context, find_expressions, split_expressions
@@ -248,6 +248,12 @@ class Workflow:
 
 def shell_commands(script: str) -> list[list[str]]:
     """Each simple command of a run: script as its words, `${{ }}` kept whole, quotes removed."""
+    return [list(words) for words in _shell_commands(script)]
+
+
+@lru_cache(maxsize=4096)
+def _shell_commands(script: str) -> tuple[tuple[str, ...], ...]:
+    """shell_commands, kept per script: the same steps recur across many workflows of a batch."""
     joined = re.sub(r"\\\n", " ", script)
     kept = {}
     for n, expr in enumerate(reversed(find_expressions(joined))):
@@ -263,8 +269,8 @@ def shell_commands(script: str) -> list[list[str]]:
         for token, original in kept.items():
             words = [w.replace(token, original) for w in words]
         if words:
-            commands.append(words)
-    return commands
+            commands.append(tuple(words))
+    return tuple(commands)
 
 
 def resolve_shell(text: str) -> list[Piece]:

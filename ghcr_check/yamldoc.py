@@ -218,14 +218,23 @@ _CORE_INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _CORE_NAN = re.compile(r"\.(nan|NaN|NAN)")
 
 
+# What a plain scalar that is not a string starts with (null, bool, number, .inf, .nan)
+_NOT_STRING_START = frozenset("~nNtTfF0123456789+-.")
+
+
 def core_scalar(value: str):
     """A plain scalar by the YAML 1.2 core schema: `on`, `yes` and `off` stay strings."""
+    first = value[:1]
+    if first and first not in _NOT_STRING_START:  # most keys and values: no pattern can match
+        return value
     if value in ("", "~", "null", "Null", "NULL"):
         return None
     if value in ("true", "True", "TRUE"):
         return True
     if value in ("false", "False", "FALSE"):
         return False
+    if first in "nNtTfF":  # `name`, `tags`, `false-ish`: no number starts with a letter
+        return value
     if _CORE_INT.fullmatch(value):
         return int(value)
     if _CORE_OCT.fullmatch(value):
@@ -255,8 +264,9 @@ def _scalar(event):
 
 
 def _has_aliases(text: str) -> bool:
-    """Could the document hold an alias? A cheap over-estimate: any '*' at all."""
-    return "*" in text
+    """Could the document hold an alias? A cheap over-estimate: an '&' (an alias needs
+    an anchor; one that names none stops compose()) and a '*' anywhere."""
+    return "&" in text and "*" in text
 
 
 def compose(text: str) -> list:
@@ -265,63 +275,83 @@ def compose(text: str) -> list:
     Mappings and sequences carry positions (`.lc`); aliases share the anchored
     object (nothing is copied, so alias bombs stay small until counted);
     duplicate keys and excessive depth stop the reading with a finding.
+    One flat loop, names bound locally: it runs for every node of every workflow.
     """
     docs: list = []
     anchors: dict = {}
-    stack: list = []  # [container, pending key or _NO_KEY]
-
-    def attach(value, mark):
-        if not stack:
-            docs.append(value)
-            return
-        frame = stack[-1]
-        container = frame[0]
-        if isinstance(container, list):
-            container.lc.items.append((mark.line, mark.column))
-            container.append(value)
-        elif frame[1] is _NO_KEY:
-            try:
-                hash(value)
-            except TypeError:
-                raise _Stop(finding("Y001", (mark.line + 1, mark.column + 1), problem="a mapping or list used as a key",
-                                    fix="use a plain key")) from None
-            if value in container:
-                raise _Stop(finding("Y002", (mark.line + 1, mark.column + 1), key=value))
-            frame[1] = value
-            container.lc.keys[value] = (mark.line, mark.column)
-        else:
-            key = frame[1]
-            container.lc.values[key] = (mark.line, mark.column)
-            container[key] = value
-            frame[1] = _NO_KEY
-
-    for event in yaml.parse(text, Loader=_EVENT_LOADER):
-        kind = type(event)
-        if kind is yaml.ScalarEvent:
-            value = _scalar(event)
-            if event.anchor:
-                anchors[event.anchor] = value
-            attach(value, event.start_mark)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            if len(stack) >= MAX_DEPTH:
-                raise _Stop(finding("Y008", (event.start_mark.line + 1, event.start_mark.column + 1), limit=MAX_DEPTH))
-            container = Mapping() if kind is yaml.MappingStartEvent else Sequence()
-            container.lc = Positions(event.start_mark)
-            attach(container, event.start_mark)
-            stack.append([container, _NO_KEY, event.anchor])
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            container, _, anchor = stack.pop()
-            if anchor:
-                anchors[anchor] = container  # only now: an alias inside its own anchor is undefined
-        elif kind is yaml.AliasEvent:
-            if event.anchor not in anchors:
-                mark = event.start_mark
-                raise _Stop(finding("Y001", (mark.line + 1, mark.column + 1),
-                                    problem=f"found undefined alias '{event.anchor}'",
-                                    fix="define the anchor (&name) before the alias (*name), outside itself"))
-            attach(anchors[event.anchor], event.start_mark)
-        elif kind is yaml.DocumentStartEvent:
-            anchors = {}
+    stack: list = []  # [container, pending key or _NO_KEY, anchor]
+    frame = None  # stack[-1]
+    parser = _EVENT_LOADER(text)
+    next_event = parser.get_event
+    scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    mapping_end, sequence_end, alias_event = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent
+    document_start, stream_end = yaml.DocumentStartEvent, yaml.StreamEndEvent
+    no_key = _NO_KEY
+    try:
+        while True:
+            event = next_event()
+            kind = type(event)
+            opened = None
+            if kind is scalar_event:
+                if not event.style and event.tag is None and event.implicit[0]:
+                    value = core_scalar(event.value)
+                else:
+                    value = _scalar(event)
+                if event.anchor:
+                    anchors[event.anchor] = value
+            elif kind is mapping_start or kind is sequence_start:
+                if len(stack) >= MAX_DEPTH:
+                    mark = event.start_mark
+                    raise _Stop(finding("Y008", (mark.line + 1, mark.column + 1), limit=MAX_DEPTH))
+                value = opened = Mapping() if kind is mapping_start else Sequence()
+                opened.lc = Positions(event.start_mark)
+            elif kind is mapping_end or kind is sequence_end:
+                container, _, anchor = stack.pop()
+                frame = stack[-1] if stack else None
+                if anchor:
+                    anchors[anchor] = container  # only now: an alias inside its own anchor is undefined
+                continue
+            elif kind is alias_event:
+                if event.anchor not in anchors:
+                    mark = event.start_mark
+                    raise _Stop(finding("Y001", (mark.line + 1, mark.column + 1),
+                                        problem=f"found undefined alias '{event.anchor}'",
+                                        fix="define the anchor (&name) before the alias (*name), outside itself"))
+                value = anchors[event.anchor]
+            elif kind is document_start:
+                anchors = {}
+                continue
+            elif kind is stream_end or event is None:
+                break
+            else:
+                continue
+            # the node goes into the container being read, as an item, a key or a value
+            mark = event.start_mark
+            if frame is None:
+                docs.append(value)
+            else:
+                container = frame[0]
+                if type(container) is Sequence:
+                    container.lc.items.append((mark.line, mark.column))
+                    container.append(value)
+                elif frame[1] is no_key:
+                    if isinstance(value, (dict, list)):
+                        raise _Stop(finding("Y001", (mark.line + 1, mark.column + 1),
+                                            problem="a mapping or list used as a key", fix="use a plain key"))
+                    if value in container:
+                        raise _Stop(finding("Y002", (mark.line + 1, mark.column + 1), key=value))
+                    frame[1] = value
+                    container.lc.keys[value] = (mark.line, mark.column)
+                else:
+                    key = frame[1]
+                    container.lc.values[key] = (mark.line, mark.column)
+                    container[key] = value
+                    frame[1] = no_key
+            if opened is not None:
+                frame = [opened, no_key, event.anchor]
+                stack.append(frame)
+    finally:
+        parser.dispose()
     return docs
 
 

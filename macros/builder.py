@@ -11,6 +11,10 @@ variant.
 A place is trusted only once the engine has shown, on that variant, that
 - an invalid name there makes the checks raise G004 (they read it as an image), and
 - a valid name there keeps the checks silent (any name the page accepts is safe).
+A variant whose composition names a stand-in (it differs only in options that add
+build inputs or a step no line reads: compose.py, TOOL_INERT) is shown so through
+the stand-in, when that proof holds for the same env keys; otherwise, or when the
+stand-in's proof fails, on itself. tests/site/test_stand_ins.py proves all 768 alike.
 The page accepts only names that match the grammar this index carries (the same
 regular expression imageref.py checks with), so it never writes what was not proven.
 
@@ -184,7 +188,10 @@ class _TextCache:
             pass  # a cache that cannot be written only costs time
 
 
-def variant_places(text: str, marks: dict[str, str], validate: bool, cache: _TextCache) -> tuple[list[Place], list[str]]:
+def variant_places(text: str, marks: dict[str, str], validate: bool, cache: _TextCache,
+                   proven_keys: list | None = None) -> tuple[list[Place], list[str]]:
+    """The variant's places and why they cannot be trusted; proven_keys: the env keys and
+    parts its stand-in's places were proven for (None: prove them here)."""
     field = "proven" if validate else "found"
     cached = cache.get(text, field)
     if cached is not None:
@@ -193,11 +200,23 @@ def variant_places(text: str, marks: dict[str, str], validate: bool, cache: _Tex
     if doc is None:
         return [], [f"the workflow does not parse: {findings[0].message}" if findings else "the workflow does not parse"]
     keys, problems = find_places(doc, marks)
-    if validate and not problems:
+    if validate and not problems and proven_keys != _env_keys(keys):
         problems = prove(doc, keys, marks)
     places = [place for _, place in keys]
-    cache.put(text, field, {"places": [[p.line, p.column, p.part] for p in places], "problems": problems})
+    cache.put(text, field, {"places": [[p.line, p.column, p.part] for p in places], "problems": problems,
+                            "keys": _env_keys(keys)})
     return places, problems
+
+
+def _env_keys(keys: list[tuple[str, Place]]) -> list:
+    return [[key, place.part] for key, place in keys]
+
+
+def proven_env_keys(text: str, marks: dict[str, str], cache: _TextCache) -> list | None:
+    """The env keys and parts a variant's places were proven for, or None (not proven)."""
+    places, problems = variant_places(text, marks, True, cache)
+    entry = cache.get(text, "proven")
+    return entry.get("keys") if entry and not problems and places else None
 
 
 def variant_preview(text: str, cache: _TextCache) -> list[dict]:
@@ -224,11 +243,16 @@ def build_index(build, composition) -> tuple[dict, dict[str, list]]:
     cache = _TextCache(build.check_cache().directory)
     variants, previews, problems = {}, {}, []
     ids = sorted(s.id for s in build.library if s.id.startswith(SNIPPET_PREFIX))
+    stand_ins = {i: build.library.get(i).stand_in for i in ids if build.library.get(i).stand_in in ids}
+    proven: dict[str, list | None] = {}  # stand-in -> the env keys its proof holds for
     for snippet_id in ids:
         snippet = build.library.get(snippet_id)
         key = snippet_id[len(SNIPPET_PREFIX):]
         tags, pinned = build.texts[(snippet_id, TAGS)], build.texts[(snippet_id, PINNED)]
-        places, why = variant_places(tags, marks, build.validate, cache)
+        rep = stand_ins.get(snippet_id)
+        if build.validate and rep and rep not in proven:
+            proven[rep] = proven_env_keys(build.texts[(rep, TAGS)], marks, cache)
+        places, why = variant_places(tags, marks, build.validate, cache, proven.get(rep) if rep else None)
         tag_lines, pinned_lines = tags.splitlines(), pinned.splitlines()
         if any(tag_lines[p.line - 1] != pinned_lines[p.line - 1] for p in places):
             why = why + ["the pinned rendering moves the image name's line"]

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ghcr_check import engine
+from ghcr_check import engine, worker
 from . import render
 from ghcr_check.catalog import load_catalog
 from .render import Placement, snippet_markdown
@@ -21,7 +21,7 @@ from ghcr_check.rules import Finding
 
 from . import facts as facts_module
 from .site_rules import finding, registry  # the checker's rules and the site's (D)
-from .snippets import PINNED, Snippet, SnippetLibrary, locate_target
+from .snippets import PINNED, TAGS, Snippet, SnippetLibrary, locate_target
 from .snippets import render as render_snippet  # `render` is the Markdown module here
 
 FACTS_PATH = "macros/data/facts.yml"
@@ -106,13 +106,15 @@ class SiteBuild:
         self.texts: dict[tuple[str, str], str] = {}
         self._findings: dict[tuple[str, str], list[Finding]] = {}
         self._checking: threading.Thread | None = None
+        self._early = threading.Event()  # the counter-examples' findings are in
         self._check_error: BaseException | None = None
+        self._to_judge: list[tuple[Snippet, str]] = []  # judged at the end, when every finding is in
         self.snippet_problems: dict[str, list[Finding]] = {}
         self.placed: dict[str, list[str]] = {}
         self.failures: list[Failure] = []
         self.exercises: list[tuple[str, str]] = []  # (page, snippet id)
         self.stats = engine.BatchStats()
-        self.started = time.perf_counter()
+        self.started = self.started_checking = time.perf_counter()
         self._prepared = False
         self._report: tuple[list[str], str] | None = None
         self._all_failures: list[Failure] | None = None
@@ -126,7 +128,7 @@ class SiteBuild:
     # -- before pages ------------------------------------------------------
 
     def prepare(self) -> None:
-        """Render every snippet both ways and check all renderings in one batch."""
+        """Render every snippet both ways and start checking all renderings."""
         if self._prepared:
             return
         self._prepared = True
@@ -140,35 +142,78 @@ class SiteBuild:
                 batch[f"{snippet.id}\0{rendering}"] = text
             self.snippet_problems[snippet.id] = problems
         if self.validate:
-            # Checked in the background: while zizmor and actionlint run, the builder's index
-            # and the pages' rendering go on; the first look at a finding waits for the batch.
+            # Checked in a worker process: while it and zizmor and actionlint run, the builder's
+            # index and the pages go on here. Pages wait only for counter-examples, which show
+            # their findings and go first; the rest is judged at the end of the build.
+            self.started_checking = time.perf_counter()
             self._checking = threading.Thread(target=self._check, args=(batch,), daemon=True)
             self._checking.start()
 
+    def stand_ins(self) -> dict[str, str]:
+        """Batch name -> the batch name whose external tools' verdict stands for it: a snippet's
+        pinned rendering differs from its tags rendering only in `uses:` refs (the commit of
+        that same tag), and a composed snippet may name another whose verdict is its own."""
+        found = {}
+        for snippet in self.library:
+            if len(snippet.renderings) < 2 or snippet.problems:
+                continue
+            rep = self.library.get(snippet.stand_in) if snippet.stand_in else snippet
+            if rep is None or len(rep.renderings) < 2 or rep.problems:
+                rep = snippet
+            for rendering in snippet.renderings:
+                if snippet.id != rep.id or rendering != TAGS:
+                    found[f"{snippet.id}\0{rendering}"] = f"{rep.id}\0{TAGS}"
+        return found
+
     def _check(self, batch: dict[str, str]) -> None:
         try:
-            results = engine.check_batch(batch, self.layers, cache=self.check_cache(), stats=self.stats)
             # Hardened means SHA-pinned: that profile checks the pinned rendering of hardened snippets.
-            hardened = {k: v for k, v in batch.items()
-                        if k.endswith(f"\0{PINNED}") and self.library.get(k.split("\0")[0]).profile == "hardened"}
-            if hardened:
-                strict = engine.check_batch(hardened, self.layers, cache=self.check_cache(), profile="hardened")
-                for key, found in strict.items():
-                    seen = {(f.rule, f.line) for f in found}  # the hardened verdict replaces the default one
-                    results[key] = found + [f for f in results[key] if (f.rule, f.line) not in seen]
-            for key, found in results.items():
-                snippet_id, rendering = key.split("\0")
-                self._findings[(snippet_id, rendering)] = found
+            hardened = {k for k in batch if k.endswith(f"\0{PINNED}")
+                        and self.library.get(k.split("\0")[0]).profile == "hardened"}
+            early = {k for k in batch if self.library.get(k.split("\0")[0]).is_counter_example}
+            stand_ins = self.stand_ins()
+            jobs = []
+            for part in (early, set(batch) - early):  # counter-examples first: pages show their findings
+                jobs.append({"texts": {k: batch[k] for k in batch if k in part}, "layers": list(self.layers),
+                             "stand_ins": stand_ins})
+                jobs.append({"texts": {k: batch[k] for k in batch if k in part and k in hardened},
+                             "layers": list(self.layers), "profile": "hardened"})
+            results: dict[str, list[Finding]] = {}
+            for number, (found, stats) in enumerate(worker.Worker(jobs, self.check_cache()).results()):
+                if number % 2 == 0:
+                    results.update(found)
+                    self.stats.texts += stats.texts
+                    self.stats.cached += stats.cached
+                    self.stats.seconds = time.perf_counter() - self.started_checking
+                    continue
+                for key, strict in found.items():
+                    seen = {(f.rule, f.line) for f in strict}  # the hardened verdict replaces the default one
+                    results[key] = strict + [f for f in results[key] if (f.rule, f.line) not in seen]
+                for key in jobs[number - 1]["texts"]:
+                    self._findings[tuple(key.split("\0"))] = results[key]
+                if number == 1:
+                    self._early.set()
         except BaseException as error:  # noqa: BLE001 - raised again where the findings are read
             self._check_error = error
+        finally:
+            self._early.set()
+
+    def findings_of(self, snippet: Snippet, rendering: str) -> list[Finding]:
+        """One rendering's findings; a counter-example's are ready before the rest."""
+        if snippet.is_counter_example and self._checking is not None:
+            self._early.wait()
+            if self._check_error is not None:
+                raise self._check_error
+            return self._findings.get((snippet.id, rendering), [])
+        return self.findings.get((snippet.id, rendering), [])
 
     @property
     def findings(self) -> dict[tuple[str, str], list[Finding]]:
         if self._checking is not None:
             self._checking.join()
             self._checking = None
-            if self._check_error is not None:
-                raise self._check_error
+        if self._check_error is not None:
+            raise self._check_error
         return self._findings
 
     def raw_files(self) -> dict[str, str]:
@@ -249,7 +294,7 @@ class SiteBuild:
                               self._annotations(snippet, text, page, annotations or {}), shown,
                               lines[0] if lines else None)
         self._judge(snippet, page)
-        found = self.findings.get((snippet.id, shown[0]), [])
+        found = self.findings_of(snippet, shown[0]) if snippet.is_counter_example and self.validate else []
         return snippet_markdown(snippet, {r: self.texts[(snippet.id, r)] for r in shown}, page_uri,
                                 placement, self.layers, self.catalog.as_of, found)
 
@@ -313,13 +358,19 @@ class SiteBuild:
         return sorted(notes)
 
     def _judge(self, snippet: Snippet, page: str) -> None:
-        """Record why this snippet must not be published, if it must not."""
+        """Record why this snippet must not be published, if it must not (for most, at the end)."""
         for problem in self.snippet_problems.get(snippet.id, []):
             self.failures.append(Failure(page, snippet, problem))
         if not self.validate:
             return
+        if not snippet.is_counter_example:
+            self._to_judge.append((snippet, page))
+            return
+        self._judge_findings(snippet, page)
+
+    def _judge_findings(self, snippet: Snippet, page: str) -> None:
         if snippet.is_counter_example:
-            found = self.findings.get((snippet.id, snippet.renderings[0]), [])
+            found = self.findings_of(snippet, snippet.renderings[0])
             raised = sorted({f.rule for f in found})
             expected = set(snippet.expected_rules)
             if not expected & set(raised) or set(raised) - expected:
@@ -331,7 +382,7 @@ class SiteBuild:
                     raised=", ".join(raised) or "nothing", fix=fix)))
             return
         for rendering in snippet.renderings:
-            for found in self.findings.get((snippet.id, rendering), []):
+            for found in self.findings_of(snippet, rendering):
                 self.failures.append(Failure(page, snippet, found.moved(snippet.offset)))
 
     def scan_page(self, page_uri: str, markdown: str) -> None:
@@ -374,9 +425,15 @@ class SiteBuild:
             if snippet.id not in self.placed:
                 before = len(self.failures)
                 self._judge(snippet, snippet.path)
+                self._judge_waiting()
                 failures += self.failures[before:]
                 del self.failures[before:]
         return failures
+
+    def _judge_waiting(self) -> None:
+        waiting, self._to_judge = self._to_judge, []
+        for snippet, page in waiting:
+            self._judge_findings(snippet, page)
 
     def report(self) -> tuple[list[str], str]:
         """(one line per problem, the summary line); computed once, at the end of the pages."""
@@ -387,6 +444,7 @@ class SiteBuild:
     def all_failures(self) -> list[Failure]:
         """Every problem of this build: the pages', the unplaced snippets', the library's."""
         if self._all_failures is None:
+            self._judge_waiting()
             self._all_failures = self.failures + self.fact_failures + self.unplaced_failures()
             self._all_failures += [Failure(path, None, problem) for path, problem in self.library.problems]
         return self._all_failures

@@ -47,6 +47,8 @@ class Snippet:
     body: str = ""
     offset: int = 0  # header lines above the body
     problems: list[Finding] = field(default_factory=list)
+    # a composed snippet whose external tools' verdict another one's stands for (the composition says why)
+    stand_in: str = ""
 
     @property
     def title(self) -> str:
@@ -152,7 +154,9 @@ class SnippetLibrary:
     """Every snippet under a directory, by id (its path without .yml).
 
     Besides YAML files, a Python file in snippets/ may compose snippets: its
-    compose() returns {name: workflow text}, and each becomes <folder>/<name>.
+    compose() returns {name: workflow text}, and each becomes <folder>/<name>. Its
+    optional stand_ins() returns {name: name of the composed snippet whose zizmor
+    and actionlint verdict stands for it} (see engine.check_batch).
     """
 
     def __init__(self, root: Path, project: Path | None = None):
@@ -189,11 +193,16 @@ class SnippetLibrary:
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             composed = module.compose()
+            stand_ins = module.stand_ins() if hasattr(module, "stand_ins") else {}
         except Exception as error:  # noqa: BLE001 - an author's bug becomes a build error, not a traceback
             self.problems.append((relative, finding("D009", path=relative, error=f"{type(error).__name__}: {error}"[:200])))
             return {}
         prefix = "" if folder == "." else f"{folder}/"
-        return {f"{prefix}{name}": parse_snippet(f"{prefix}{name}", relative, text) for name, text in composed.items()}
+        snippets = {f"{prefix}{name}": parse_snippet(f"{prefix}{name}", relative, text) for name, text in composed.items()}
+        for name, rep in stand_ins.items():
+            if f"{prefix}{name}" in snippets and f"{prefix}{rep}" in snippets and rep != name:
+                snippets[f"{prefix}{name}"].stand_in = f"{prefix}{rep}"
+        return snippets
 
     def get(self, snippet_id: str) -> Snippet | None:
         return self.snippets.get(snippet_id)

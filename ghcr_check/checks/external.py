@@ -206,9 +206,29 @@ def run_tool(layer: str, texts: dict[str, str], profile: str) -> tuple[list[Tool
         workspace = _write(texts, Path(folder))
         run = _Run(tool, binary, profile, workspace, workspace.paths, "all")
         output = run.finish(time.monotonic() + TIMEOUT_SECONDS)
+        skipped = []
+        # A run that stopped at a file the tool names as unreadable runs again without it: one
+        # more run, where halving would take two per halving to find the same file.
+        while output.problem and run.process is not None and (blamed := _blamed(tool, output)):
+            skipped.append(ToolOutput([blamed], "", output.stderr, output.exit_code))
+            rest = [path for path in output.paths if path != blamed]
+            if not rest:
+                return skipped, names
+            run = _Run(tool, binary, profile, workspace, rest, f"part{next(_run_numbers)}")
+            output = run.finish(time.monotonic() + TIMEOUT_SECONDS)
         if output.problem and run.process is not None:
-            return _isolate(tool, binary, profile, workspace, output, time.monotonic() + TIMEOUT_SECONDS), names
-    return [output], names
+            return skipped + _isolate(tool, binary, profile, workspace, output,
+                                      time.monotonic() + TIMEOUT_SECONDS), names
+    return skipped + [output], names
+
+
+def _blamed(tool: Tool, output: ToolOutput) -> str | None:
+    """The one file of a failed run that the tool says it cannot read as a workflow, if it names one."""
+    if len(output.paths) < 2 or not any(marker in output.stderr for marker in tool.unreadable_file):
+        return None
+    named = {match.group(0).removeprefix("file://") for match in _OUR_FILE_NAMES.finditer(output.stderr)}
+    named &= set(output.paths)
+    return named.pop() if len(named) == 1 else None
 
 
 def findings_by_name(outputs: list[ToolOutput], names: dict[str, str], texts: dict[str, str],

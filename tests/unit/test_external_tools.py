@@ -341,6 +341,14 @@ def test_a_file_zizmor_cannot_read_is_skipped_and_the_others_are_audited():
     assert "Z004" in rules_of(results["w1"])
 
 
+def test_a_file_zizmor_names_as_unreadable_costs_one_more_run_not_a_bisection(launches):
+    caller = LIBRARY.get("rules/L017/fail")
+    texts = {**_varied(15), "caller": render(caller, CATALOG, TAGS)[0]}
+    results = check(texts, layers=("yaml", "zizmor"))
+    assert [name for name, _, _ in launches] == ["zizmor", "zizmor"]
+    assert results["caller"] == [] and "Z004" in rules_of(results["w1"])
+
+
 def test_a_hanging_tool_is_stopped(monkeypatch, tmp_path):
     _use_binary(monkeypatch, "zizmor", _fake_tool(tmp_path, "zizmor", "sleep 30\n"))
     monkeypatch.setattr(external, "TIMEOUT_SECONDS", 0.5)
