@@ -158,6 +158,13 @@ def load_catalog() -> Catalog:
     return Catalog(_parse(text), hashlib.sha256(text.encode()).hexdigest()[:16])
 
 
+@lru_cache(maxsize=1)
+def equivalents() -> dict[str, frozenset]:
+    """Action -> the actions that take its inputs and do the same (data/equivalents.yml), lowercase."""
+    data = datafile.load("equivalents.yml") or {}
+    return {name.lower(): frozenset(str(e["action"]).lower() for e in entries) for name, entries in data.items()}
+
+
 @dataclass(frozen=True)
 class Uses:
     """A parsed `uses:` value."""

@@ -19,6 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import engine, preview
+from .context import origin_repository
 from .rules import Finding
 
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
@@ -48,9 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also show the image references pushed for EVENT: push:<ref> (push:refs/tags/v1.2.3), "
                         "pull_request:<number>, schedule or workflow_dispatch:<ref>; repeat for more events")
     parser.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
-                        help="the sample run --preview imagines: sha, default_branch, repository (owner/name), "
-                        "date (ISO 8601), base_ref, or vars.NAME; defaults: repository Octo-Org/Hello-World, "
-                        "default_branch main, base_ref main")
+                        help="what the checks cannot read from the files: repository (Owner/name, as GitHub spells "
+                        "it; default: the origin remote of the git checkout ghcr-check runs in), and for --preview's "
+                        "sample run sha, default_branch, date (ISO 8601), base_ref, or vars.NAME; preview defaults: "
+                        "repository Octo-Org/Hello-World, default_branch main, base_ref main")
     return parser
 
 
@@ -122,12 +124,21 @@ def format_json_with_previews(findings: list[Finding], previews: dict[str, list]
 
 def _preview_options(parser, args):
     """(events, sample context) from --preview and --context; a bad one is a usage error."""
-    if args.context and not args.preview:
-        parser.error("--context only applies with --preview EVENT")
+    preview_only = [p for p in args.context if not p.startswith("repository=")]
+    if preview_only and not args.preview:
+        parser.error(f"--context {preview_only[0].split('=')[0]} only applies with --preview EVENT "
+                     "(the checks take repository=Owner/name)")
     try:
         return [preview.parse_event(e) for e in args.preview], preview.parse_context(args.context)
     except preview.UsageError as problem:
         parser.error(str(problem))
+
+
+def _check_context(pairs: list[str]) -> dict:
+    """The engine's run context: repository from --context, else from the checkout's origin remote."""
+    given = [p.split("=", 1)[1] for p in pairs if p.startswith("repository=")]
+    repository = given[-1] if given else origin_repository(Path.cwd())
+    return {"repository": repository} if repository else {}
 
 
 def summary(findings: list[Finding], files: int) -> str:
@@ -149,7 +160,7 @@ def run(argv: list[str] | None = None) -> int:
             findings += [f.at(name) for f in unreadable]
         else:
             texts[name] = doc_text
-    results = engine.check_batch(texts, profile=args.profile)
+    results = engine.check_batch(texts, profile=args.profile, context=_check_context(args.context))
     for name, found in results.items():
         findings += [f.at(name) for f in found]
     previews = {}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import checks, yamldoc
 from .catalog import Catalog, load_catalog
+from .context import RunContext
 from .rules import Finding, finding
 from .workflow import Workflow
 
@@ -55,8 +56,10 @@ class BatchStats:
 class ResultCache:
     directory: Path | None
 
-    def key(self, text: str, layers: tuple, catalog: Catalog, profile: str = "default") -> str:
-        material = "\0".join([engine_digest(), catalog.digest, ",".join(layers), profile, text])
+    def key(self, text: str, layers: tuple, catalog: Catalog, profile: str = "default",
+            context: RunContext | None = None) -> str:
+        around = [context.repository or "", context.neighbours_digest(text)] if context else []
+        material = "\0".join([engine_digest(), catalog.digest, ",".join(layers), profile, *around, text])
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
     def get(self, key: str) -> list[Finding] | None:
@@ -91,13 +94,14 @@ def default_cache() -> ResultCache:
     return ResultCache(Path(base) / "ghcr-check")
 
 
-def check_document(data: bytes | str, layers: tuple = ALL_LAYERS, catalog: Catalog | None = None) -> list[Finding]:
-    """All findings for one workflow text, in order of position."""
+def check_document(data: bytes | str, layers: tuple = ALL_LAYERS, catalog: Catalog | None = None,
+                   context: RunContext | None = None) -> list[Finding]:
+    """All findings for one workflow text, in order of position (context: see check_batch)."""
     catalog = catalog or load_catalog()
     doc, findings = yamldoc.load(data)
     if doc is None:
         return findings
-    workflow = Workflow(doc)
+    workflow = Workflow(doc, context or RunContext())
     for layer in layers:
         run = checks.LAYERS.get(layer)
         if run is None:
@@ -117,20 +121,41 @@ def _run_batch_layer(layer: str, texts: dict[str, str], profile: str, out: dict)
         out[layer] = {name: [finding("X001", layer=layer, error=message)] for name in texts}
 
 
+def run_context(name: str, context: dict | None, profile: str) -> RunContext:
+    """The RunContext of one text: the batch's context, and the file on disk its name is, if any."""
+    context = context or {}
+    unknown = set(context) - {"repository"}
+    if unknown:
+        raise ValueError(f"unknown run context keys: {', '.join(sorted(unknown))} (known: repository)")
+    path = Path(name)
+    on_disk = name not in ("", "-") and path.is_file()
+    return RunContext(repository=context.get("repository") or None, profile=profile, path=path if on_disk else None)
+
+
 def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: ResultCache | None = None,
-                stats: BatchStats | None = None, profile: str = "default") -> dict[str, list[Finding]]:
+                stats: BatchStats | None = None, profile: str = "default",
+                context: dict | None = None) -> dict[str, list[Finding]]:
     """Findings per name; each text is checked once, or taken from the cache.
 
     Per-document layers run file by file; external tools (batch layers) run once
     over every text not in the cache, never once per text.
+
+    context: what the engine cannot read from the texts, for the whole batch:
+      {"repository": "Owner/name"}: the repository the workflows run in, as GitHub
+      spells it. Its owner's capitals make a ghcr.io name built from
+      github.repository_owner certainly wrong (G005 error); without it G005 is a warning.
+    A name that is the path of an existing file in `<checkout>/.github/workflows/` also
+    lets the checks read that checkout: local actions (`uses: ./path`) and the
+    same-repository callers of a reusable workflow. Anything not given stays unknown.
     """
     started = time.perf_counter()
     catalog = load_catalog()
     cache = cache if cache is not None else default_cache()
     results: dict[str, list[Finding]] = {}
     computed: dict[str, str] = {}  # name -> cache key, for texts not in the cache
+    contexts = {name: run_context(name, context, profile) for name in texts}
     for name, text in texts.items():
-        key = cache.key(text, layers, catalog, profile)
+        key = cache.key(text, layers, catalog, profile, contexts[name])
         cached = cache.get(key)
         if cached is not None:
             results[name] = cached
@@ -146,7 +171,7 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
     for worker in workers:
         worker.start()
     for name in computed:
-        results[name] = check_document(texts[name], layers, catalog)
+        results[name] = check_document(texts[name], layers, catalog, contexts[name])
     for worker in workers:
         worker.join()
     for layer in checks.BATCH_LAYERS:  # merged in registry order, whatever finished first

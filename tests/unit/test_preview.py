@@ -643,7 +643,10 @@ def test_bad_context_says_what_to_write(pair, message):
     ("github.ref == 'REFS/HEADS/MAIN'", True),  # string comparison ignores case
     ("startsWith(github.ref, 'refs/tags/')", False),
     ("github.ref_name == 'main' && github.repository_owner == 'octo-org'", True),
-    ("contains(fromJSON('[]'), 'x') || true", None),  # fromJSON is outside the subset
+    ("contains(fromJSON('[]'), 'x') || true", True),
+    ("hashFiles('go.sum') == 'x'", None),  # hashFiles is outside the subset
+    ("hashFiles('go.sum') == 'x' || true", True),  # true whatever the unknown side is
+    ("hashFiles('go.sum') == 'x' && false", False),
     ("format('{0}/{1}', github.repository_owner, 'app') == 'Octo-Org/app'", True),
     ("!cancelled() && success()", True),
     ("github.event.pull_request.number == 42", False),  # null on a push, not 42
@@ -705,7 +708,7 @@ def test_cli_previews_even_a_file_that_does_not_parse(files):
 @pytest.mark.parametrize("args,message", [
     (["--preview", "push:main"], "push needs a full ref"),
     (["--preview", "schedule", "--context", "sha=xyz"], "40 hex digits"),
-    (["--context", "sha=" + "a" * 40], "--context only applies with --preview"),
+    (["--context", "sha=" + "a" * 40], "--context sha only applies with --preview"),
 ])
 def test_cli_usage_errors_exit_2_with_one_line(files, args, message):
     result = ghcr_check(*args, "publish.yml", cwd=files)
