@@ -8,7 +8,7 @@ repository folder is checked as one batch through the engine API, with the repos
 named `owner/repo` in the run context, so local actions and same-repository callers
 resolve as they would in a checkout. Nothing is cached.
 
-It prints, per rule: errors, warnings, and the files with at least one finding; then
+It prints, per rule: errors, warnings, infos, and the files with at least one finding; then
 the totals of the project's own layers (every rule but Z and L) and A007 per file.
 `--show RULE` also prints each finding of that rule. The last line is one JSON object.
 """
@@ -80,18 +80,19 @@ def main() -> None:
         parser.error(f"{args.directory}: not a directory")
     results, files, crashes, seconds = run(args.directory, args.profile)
 
-    errors, warnings, per_file = Counter(), Counter(), defaultdict(set)
+    errors, warnings, infos, per_file = Counter(), Counter(), Counter(), defaultdict(set)
     for path, f in results:
-        (errors if f.severity == "error" else warnings)[f.rule] += 1
+        {"error": errors, "warning": warnings}.get(f.severity, infos)[f.rule] += 1
         per_file[f.rule].add(path)
-    print(f"{'rule':6} {'errors':>7} {'warnings':>9} {'files':>6}")
+    print(f"{'rule':6} {'errors':>7} {'warnings':>9} {'infos':>6} {'files':>6}")
     for rule in sorted(per_file):
-        print(f"{rule:6} {errors[rule]:7} {warnings[rule]:9} {len(per_file[rule]):6}")
+        print(f"{rule:6} {errors[rule]:7} {warnings[rule]:9} {infos[rule]:6} {len(per_file[rule]):6}")
     own = [f for _, f in results if not f.rule.startswith(EXTERNAL)]
     own_errors = sum(f.severity == "error" for f in own)
-    a007 = errors["A007"] + warnings["A007"]
+    own_warnings = sum(f.severity == "warning" for f in own)
+    a007 = errors["A007"] + warnings["A007"] + infos["A007"]
     print(f"\n{files} files, {crashes} crashes, {seconds:.1f} s")
-    print(f"own layers: {own_errors} errors, {len(own) - own_errors} warnings")
+    print(f"own layers: {own_errors} errors, {own_warnings} warnings, {len(own) - own_errors - own_warnings} infos")
     print(f"A007: {a007} in {len(per_file['A007'])} files, {a007 / files if files else 0:.2f} per file")
     for rule in args.show:
         print(f"\n-- {rule}")
@@ -100,9 +101,10 @@ def main() -> None:
                 print(f"{path}:{f.line}: {f.severity} {f.message}")
     summary = {
         "files": files, "crashes": crashes, "seconds": round(seconds, 2),
-        "own_errors": own_errors, "own_warnings": len(own) - own_errors,
+        "own_errors": own_errors, "own_warnings": own_warnings, "own_infos": len(own) - own_errors - own_warnings,
         "a007_per_file": round(a007 / files, 3) if files else 0,
-        "rules": {r: {"errors": errors[r], "warnings": warnings[r], "files": len(per_file[r])} for r in sorted(per_file)},
+        "rules": {r: {"errors": errors[r], "warnings": warnings[r], "infos": infos[r], "files": len(per_file[r])}
+                  for r in sorted(per_file)},
     }
     print(json.dumps(summary, sort_keys=True))
 

@@ -100,9 +100,12 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+GITHUB_COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
 def format_github(findings: list[Finding]) -> str:
     return "".join(
-        f"::{f.severity} file={_escape_property(f.path)},line={f.line},col={f.column},"
+        f"::{GITHUB_COMMANDS[f.severity]} file={_escape_property(f.path)},line={f.line},col={f.column},"
         f"title={_escape_property(f.rule)}::{_escape_data(f'{f.message} (fix: {f.fix})')}\n"
         for f in findings
     )
@@ -143,9 +146,12 @@ def _check_context(pairs: list[str]) -> dict:
 
 def summary(findings: list[Finding], files: int) -> str:
     errors = sum(f.severity == "error" for f in findings)
-    warnings = len(findings) - errors
+    warnings = sum(f.severity == "warning" for f in findings)
+    infos = len(findings) - errors - warnings
     noun = "file" if files == 1 else "files"
-    return f"{files} {noun} checked: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}\n"
+    notes = f", {infos} info" if infos else ""
+    return (f"{files} {noun} checked: {errors} error{'s' * (errors != 1)}, "
+            f"{warnings} warning{'s' * (warnings != 1)}{notes}\n")
 
 
 def run(argv: list[str] | None = None) -> int:

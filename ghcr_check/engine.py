@@ -31,7 +31,7 @@ def engine_digest() -> str:
     digest = hashlib.sha256()
     root = resources.files("ghcr_check")
     for path in sorted(Path(str(root)).rglob("*")):
-        if path.suffix in (".py", ".yml", ".json") and "__pycache__" not in path.parts:
+        if path.suffix in (".py", ".yml", ".json", ".tsv") and "__pycache__" not in path.parts:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     from importlib.metadata import PackageNotFoundError, version

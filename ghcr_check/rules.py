@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from . import datafile
 
-SEVERITIES = ("error", "warning")
+SEVERITIES = ("error", "warning", "info")  # info: true, but nothing to fix in the workflow
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
 
 

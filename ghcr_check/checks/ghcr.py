@@ -146,6 +146,31 @@ def _metadata_images(step: Step):
     return found
 
 
+XARGS_ITEM = "$XARGS_ITEM"  # what xargs feeds a command: unknown before the run
+_XARGS_OPTIONS_WITH_VALUE = {"-I", "-i", "-n", "-L", "-P", "-d", "-E", "-s", "-a", "--max-args", "--max-procs",
+                             "--delimiter", "--arg-file", "--replace"}
+
+
+def _unwrap(words: list[str]) -> tuple[list[str], str | None]:
+    """The command xargs (or sudo, env) runs, and the text xargs replaces in it ('' when it appends)."""
+    fed = None
+    while words and words[0] in ("xargs", "sudo", "env", "command"):
+        head, words = words[0], words[1:]
+        if head == "xargs":
+            fed = ""
+            while words and words[0].startswith("-"):
+                option = words.pop(0)
+                if option in ("-I", "--replace") and words:
+                    fed = words.pop(0)
+                elif option.startswith("-I") and len(option) > 2:
+                    fed = option[2:]
+                elif option in _XARGS_OPTIONS_WITH_VALUE and words:
+                    words.pop(0)
+        while head == "env" and words and "=" in words[0]:
+            words = words[1:]
+    return words, fed
+
+
 def _run_image_words(words: list[str]) -> list[tuple[str, str]]:
     """(word, what the command does with it) for the image references in one shell command."""
     def tagged(args):
@@ -161,8 +186,11 @@ def _run_image_words(words: list[str]) -> list[tuple[str, str]]:
         plain = [w for w in args if not w.startswith("-")]
         return plain[-1:] if plain else []
 
+    words, fed = _unwrap(words)
     if words[:1] == ["cosign"] and words[1:2] == ["sign"]:
-        return [(w, "sign") for w in last_positional(words[2:])]
+        args = [w.replace(fed, XARGS_ITEM) for w in words[2:]] if fed else words[2:]
+        signed = last_positional([w for w in args if w != "--yes" and w != "-y"])
+        return [(w, "sign") for w in (signed or ([XARGS_ITEM] if fed is not None else []))]
     if words[:1] != ["docker"]:
         return []
     rest = words[1:]
