@@ -25,6 +25,7 @@ class Rule:
     message: str
     fix: str
     no_examples: str = ""  # why the rule has no example files, for the few that cannot have them
+    silent: str = ""  # when the rule stays silent (or below its severity), and why: unknown is not wrong
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def load_rules(files) -> dict[str, Rule]:
     rules: dict[str, Rule] = {}
     for name, text in files:
         for entry in datafile.load_text(text) or []:
-            rule = Rule(**{k: str(entry[k]) for k in Rule.__dataclass_fields__ if k in entry or k != "no_examples"})
+            optional = ("no_examples", "silent")
+            rule = Rule(**{k: str(entry[k]) for k in Rule.__dataclass_fields__ if k in entry or k not in optional})
             if rule.severity not in SEVERITIES or rule.id in rules:
                 raise ValueError(f"{name}: bad or duplicate rule {rule.id}")
             rules[rule.id] = rule

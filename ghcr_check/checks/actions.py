@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 
 from ..catalog import Catalog
 from ..expressions import STEP_OUTPUT_RE, STEP_REF_RE, find_expressions
@@ -124,7 +125,10 @@ def _step_ref_findings(job: Job, workflow: Workflow, catalog: Catalog) -> list[F
                     if target is None:
                         close = difflib.get_close_matches(step_id, list(ids), n=1)
                         fix = f"did you mean '{close[0]}'?" if close else "give the step an id: or fix the name"
-                        findings.append(finding("A006", pos, problem=f"job '{job.id}' has no step with id '{step_id}'", fix=fix))
+                        missing = finding("A006", pos, problem=f"job '{job.id}' has no step with id '{step_id}'", fix=fix)
+                        if start[0] < pos[0]:  # the value starts above: a tool reporting its start means this
+                            missing = replace(missing, extra={"first_line": start[0]})
+                        findings.append(missing)
                         continue
                     if target.index >= index:
                         findings.append(finding(

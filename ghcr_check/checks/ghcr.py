@@ -536,7 +536,7 @@ def _push_findings(job: Job, uses: list[ImageUse], workflow: Workflow) -> list[F
     if not ghcr_logins and any(registry and lookalike(registry) for _, registry in logins):
         return findings  # G017 on the registry: line says what was meant
     if not ghcr_logins:
-        hub = [s for s, registry in logins if registry == "docker.io" and "registry" not in s.with_]
+        hub = [s for s, registry in logins if registry == "docker.io" and s.is_action(LOGIN) and "registry" not in s.with_]
         if hub:
             findings.append(finding("G002", hub[0].key_position("uses"), job=job.id))
         else:

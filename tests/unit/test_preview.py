@@ -216,6 +216,31 @@ def test_semver_patterns(ref, pattern, expected):
     assert result.tags == [f"name/app:{mt.sanitize_tag(expected)}"]
 
 
+@pytest.mark.parametrize("rules,ref,expected", [
+    # match= keeps the regular expression's first group of the version text
+    ("type=semver,pattern={{version}},value=app/v1.2.3,match=app/(.*)", "refs/heads/master", ["1.2.3"]),
+    ("type=semver,pattern={{major}},match=^release-(.*)$", "refs/tags/release-2.4.0", ["2"]),
+    # value= gives semver its text on any ref
+    ("type=semver,pattern={{major}}.{{minor}},value=3.1.4", "refs/heads/master", ["3.1"]),
+    # type=raw is the default type, and a bare field is the value
+    ("nightly", "refs/heads/master", ["nightly"]),
+    ("type=raw,edge,enable={{is_not_default_branch}}", "refs/heads/feature", ["edge"]),
+    ("type=raw,edge,enable={{is_not_default_branch}}", "refs/heads/master", []),
+    # a quoted field keeps its comma
+    ('type=raw,"value=a,b"', "refs/heads/master", ["a-b"]),
+])
+def test_more_tag_grammar(rules, ref, expected):
+    ctx = mt.MetaContext("push", ref, SHA_DEV, "master", date=CLOCK)
+    result = mt.compute("name/app", rules, "latest=false", ctx)
+    assert result.tags == [f"name/app:{tag}" for tag in expected]
+
+
+def test_a_semver_match_without_a_group_stops_the_action():
+    ctx = mt.MetaContext("push", "refs/tags/v1.2.3", SHA_DEV, "master", date=CLOCK)
+    with pytest.raises(mt.MetadataError, match="first group"):
+        mt.compute("name/app", "type=semver,pattern={{version}},match=v\\d", None, ctx)
+
+
 @pytest.mark.parametrize("event,ref,expected", [
     # README, type=ref table (with the default rules: branch, tag and pr)
     ("pull_request", "refs/pull/2/merge", "pr-2"),
