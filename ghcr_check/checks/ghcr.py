@@ -682,7 +682,7 @@ def _lookalike_findings(job: Job, workflow: Workflow) -> list[Finding]:
             continue
         written = "".join(p.text for p in pieces).strip()
         why = lookalike(written)
-        if why:
+        if why and _host(written) != RETIRED_REGISTRY:  # G016 reports the retired registry, on this line too
             works = _host(written) == GHCR
             findings.append(finding("G017", value_position(step.with_, "registry"), registry=written, why=why,
                                     severity="warning" if works else "error"))
@@ -693,12 +693,12 @@ def _retired_registry_findings(workflow: Workflow) -> list[Finding]:
     findings = []
     login_registries = {id(s.with_) for j in workflow.jobs for s in j.steps if s.is_action(LOGIN)}
     for parent, key, text in iter_strings(workflow.root):
-        if key == "registry" and id(parent) in login_registries:
-            continue  # a login's registry: G017 says what was meant there
         if RETIRED_REGISTRY in text.lower():
+            on_login = key == "registry" and id(parent) in login_registries
+            fix = "write 'registry: ghcr.io'" if on_login else "use ghcr.io/OWNER/NAME instead"
             start = position(parent, key=key) if isinstance(parent, dict) else position(parent, index=key)
             word = next((w for w in re.split(r"[\s,'\"]+", text) if RETIRED_REGISTRY in w.lower()), RETIRED_REGISTRY)
-            findings.append(finding("G016", workflow.locate(RETIRED_REGISTRY, start), ref=word))
+            findings.append(finding("G016", workflow.locate(RETIRED_REGISTRY, start), ref=word, fix=fix))
     return findings
 
 

@@ -249,15 +249,15 @@ def test_build_actions_that_take_build_push_inputs_push_too(action):
 
 # -- logins that only look like GHCR ----------------------------------------------------
 
-@pytest.mark.parametrize("registry,severity", [
-    ("ghcr.com", "error"), ("docker.pkg.github.com", "error"), ("https://ghcr.io", "warning")])
-def test_a_login_to_a_lookalike_host_is_reported_on_its_registry_line(registry, severity):
+@pytest.mark.parametrize("registry,rule,severity", [
+    ("ghcr.com", "G017", "error"), ("docker.pkg.github.com", "G016", "error"), ("https://ghcr.io", "G017", "warning")])
+def test_a_login_to_a_lookalike_host_is_reported_on_its_registry_line(registry, rule, severity):
     login = LOGIN.replace("registry: ghcr.io", f"registry: {registry}")[6:].replace("\n        ", "\n  ")
     text = workflow(login + push("ghcr.io/octo/app:latest"))
     problems = engine.check_document(text, OWN_LAYERS, CATALOG)
-    assert [(f.rule, f.severity) for f in problems] == [("G017", severity)]
+    assert [(f.rule, f.severity) for f in problems] == [(rule, severity)]  # and no G001 beside it
     (line,) = [n for n, t in enumerate(text.splitlines(), 1) if f"registry: {registry}" in t]
-    assert problems[0].line == line and "ghcr.io" in problems[0].fix
+    assert problems[0].line == line and "registry: ghcr.io" in problems[0].fix
 
 
 # -- cosign --------------------------------------------------------------------------------
