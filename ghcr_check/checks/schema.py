@@ -37,6 +37,9 @@ SCHEMA_DEVIATIONS = (
     ("an env: key with no value (`PASSWORD:`), which the runner sets to the empty string",
      "workflow-env, job-env and step-env are mappings of loose string values; a null scalar reads as ''",
      "definitions.env values also take null"),
+    ("a workflow_call secret declared by name alone (`secrets: {registry_token: }`)",
+     "workflow-call-secret-definition is one-of null, workflow-call-secret-mapping-definition",
+     "each on.workflow_call.secrets entry also takes null"),
 )
 
 
@@ -51,6 +54,10 @@ def patch_deviations(schema: dict) -> dict:
         del strategy["required"]
     values = definitions["env"]["oneOf"][0]["additionalProperties"]
     values["oneOf"] = [*values["oneOf"], {"type": "null"}]
+    call = next(branch for branch in schema["properties"]["on"]["oneOf"] if "workflow_call" in branch.get("properties", {}))
+    secrets = call["properties"]["workflow_call"]["oneOf"][1]["properties"]["secrets"]["patternProperties"]
+    for pattern, definition in secrets.items():
+        secrets[pattern] = {"oneOf": [{"type": "null"}, definition]}
     return schema
 
 

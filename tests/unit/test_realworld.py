@@ -281,6 +281,8 @@ def test_cosign_through_a_pipeline_needs_id_token_write(script):
     "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    strategy:\n      fail-fast: false\n    steps:\n      - run: echo ok\n",
     "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"[$TOKEN]\"\n        env:\n"
     "          TOKEN:\n",
+    "on:\n  workflow_call:\n    secrets:\n      registry_token:\njobs:\n  t:\n    runs-on: ubuntu-latest\n"
+    "    steps:\n      - run: echo ok\n",
 ])
 def test_what_github_accepts_and_the_schemastore_schema_refuses_passes(text):
     assert found(text) == []
@@ -289,7 +291,9 @@ def test_what_github_accepts_and_the_schemastore_schema_refuses_passes(text):
 def test_the_schema_still_refuses_what_github_refuses():
     assert [r for r, _ in found("on:\n  push: {branches: []}\njobs:\n  t:\n    runs-on: x\n    steps: [{run: a}]\n")] \
         == ["S001"]
-    assert len(schema.SCHEMA_DEVIATIONS) == 3  # each is patched in patch_deviations, and tested above
+    assert len(schema.SCHEMA_DEVIATIONS) == 4  # each is patched in patch_deviations, and tested above
+    assert [r for r, _ in found("on:\n  workflow_call:\n    secrets:\n      t: {required: maybe}\njobs:\n"
+                                "  t:\n    runs-on: x\n    steps: [{run: a}]\n")] == ["S001"]
 
 
 # -- pins and releases ------------------------------------------------------------------------
