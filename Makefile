@@ -1,10 +1,10 @@
-# Two commands for readers and authors: `make serve` and `make test`.
+# Two commands for readers and authors: `make serve` and `make test`; `make test-fast` while editing.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install chromium serve test build clean
+.PHONY: install chromium serve test test-fast build clean
 
 install: $(STAMP)
 
@@ -22,6 +22,11 @@ serve: install
 
 test: install chromium
 	$(BIN)/python -m pytest
+
+# The edit loop: the checker's unit tests and the command as users run it, without the
+# tests marked slow (site builds, the wheel in a fresh environment, browsers).
+test-fast: install
+	$(BIN)/python -m pytest -q tests/unit tests/acceptance -m "not slow"
 
 build: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict

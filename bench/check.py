@@ -16,7 +16,6 @@ The last line is a JSON object with the figures.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -36,16 +35,7 @@ def commands(files: list[str], directory: Path) -> dict[str, list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of the three commands (default 5)")
-    parser.add_argument("--count", type=int, default=200, help="workflows to generate (default 200)")
-    parser.add_argument("--project", type=Path, default=common.ROOT, help="the engine to measure (default: this tree)")
-    args = parser.parse_args()
-    if args.rounds < 1 or args.count < 1:
-        common.fail("--rounds and --count must be at least 1")
-    for tool in ("ghcr-check", "check-jsonschema", "actionlint"):
-        if not (common.BIN / tool).exists():
-            common.fail(f"{common.BIN / tool} is missing: run `make install` first")
+    args = common.corpus_arguments(__doc__, 5, ("ghcr-check", "check-jsonschema", "actionlint"))
 
     with common.workspace("check") as work:
         directory = work / ".github" / "workflows"

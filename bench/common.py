@@ -92,6 +92,24 @@ def machine() -> dict:
             "os": f"{platform.system()} {platform.release()}", "python": platform.python_version()}
 
 
+def corpus_arguments(doc: str, rounds: int, tools: tuple[str, ...]):
+    """--rounds, --count and --project of the benchmarks that run commands on a generated corpus,
+    checked, and the commands they need present."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=rounds, help=f"interleaved rounds (default {rounds})")
+    parser.add_argument("--count", type=int, default=200, help="workflows to generate (default 200)")
+    parser.add_argument("--project", type=Path, default=ROOT, help="the engine to measure (default: this tree)")
+    args = parser.parse_args()
+    if args.rounds < 1 or args.count < 1:
+        fail("--rounds and --count must be at least 1")
+    for tool in tools:
+        if not (BIN / tool).exists():
+            fail(f"{BIN / tool} is missing: run `make install` first")
+    return args
+
+
 def ratio(a: float, b: float) -> float:
     return round(a / b, 3) if b else float("nan")
 

@@ -4,9 +4,15 @@ The engine (engine.py) runs the layers (yamldoc, checks/) over workflow texts; r
 the action catalog and the expression facts are data (data/). The command line is
 cli.py; the tag preview is preview/. Nothing here imports MkDocs or the course.
 """
-from importlib import metadata
 
-try:
-    __version__ = metadata.version("ghcr-check")
-except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str):
+    # importlib.metadata costs a tenth of the command's start-up: only for those who ask
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            return metadata.version("ghcr-check")
+        except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+            return "0+unknown"
+    raise AttributeError(f"module 'ghcr_check' has no attribute {name!r}")

@@ -207,23 +207,30 @@ def parse_releases(text: str) -> tuple[Release, ...]:
     return tuple(Release(tag, commit.lower(), date) for tag, commit, date in lines[1:])
 
 
-def load_releases() -> tuple[dict[str, tuple[Release, ...]], str]:
+def load_releases(parse: bool = True) -> tuple[dict[str, tuple[Release, ...]], str]:
     """owner/repo -> its tags, from data/releases/ (the file name is owner__repo.tsv), and their text."""
     folder = datafile.root().joinpath("releases")
     found, texts = {}, []
     for item in sorted(folder.iterdir(), key=lambda i: i.name):
         if item.name.endswith(".tsv"):
             text = item.read_text("utf-8")
-            found[item.name[:-4].replace("__", "/", 1).lower()] = parse_releases(text)
+            if parse:
+                found[item.name[:-4].replace("__", "/", 1).lower()] = parse_releases(text)
             texts.append(item.name + text)
     return found, "".join(texts)
 
 
 @lru_cache(maxsize=1)
+def catalog_digest() -> str:
+    """The catalog's fingerprint with its release lists, part of every cache key; found without parsing."""
+    _, release_text = load_releases(parse=False)
+    return hashlib.sha256((datafile.read_text("catalog.yml") + release_text).encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
-    text = datafile.read_text("catalog.yml")
-    releases, release_text = load_releases()
-    return Catalog(_parse(text), hashlib.sha256((text + release_text).encode()).hexdigest()[:16], releases)
+    releases, _ = load_releases()
+    return Catalog(_parse(datafile.read_text("catalog.yml")), catalog_digest(), releases)
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,6 @@
 """ghcr-check: the course's checks, run on your own workflow files.
 
-    ghcr-check [--format text|json|github] [--profile default|hardened]
+    ghcr-check [--format text|json|github] [--profile PROFILE]
                [--preview EVENT]... [--context KEY=VALUE]... PATH...
 
 --preview shows which image references each workflow pushes for EVENT
@@ -18,13 +18,17 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from . import engine, preview
+from . import engine, rules
 from .context import origin_repository
 from .rules import Finding
 
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
 FORMATS = ("text", "json", "github")
-PROFILES = ("default", "hardened")
+
+
+def profile_help() -> str:
+    """--profile's help: each profile's one description (data/registry.yml)."""
+    return "; ".join(f"{p.name}: {p.description}" for p in rules.profiles().values()) + " (default: default)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,8 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="workflow files, directories (every *.yml/*.yaml below), or - for standard input")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    parser.add_argument("--profile", choices=PROFILES, default="default",
-                        help="default: what breaks or endangers a publish; hardened: every security finding is an error")
+    parser.add_argument("--profile", choices=rules.profile_names(), default="default", help=profile_help())
     parser.add_argument("--preview", action="append", default=[], metavar="EVENT",
                         help="also show the image references pushed for EVENT: push:<ref> (push:refs/tags/v1.2.3), "
                         "pull_request:<number>, schedule or workflow_dispatch:<ref>; repeat for more events")
@@ -131,6 +134,10 @@ def _preview_options(parser, args):
     if preview_only and not args.preview:
         parser.error(f"--context {preview_only[0].split('=')[0]} only applies with --preview EVENT "
                      "(the checks take repository=Owner/name)")
+    if not args.preview:
+        return [], None
+    from . import preview  # only for --preview: the preview's modules are a third of the start-up
+
     try:
         return [preview.parse_event(e) for e in args.preview], preview.parse_context(args.context)
     except preview.UsageError as problem:
@@ -170,6 +177,8 @@ def run(argv: list[str] | None = None) -> int:
     for name, found in results.items():
         findings += [f.at(name) for f in found]
     previews = {}
+    if events:
+        from . import preview
     for name in inputs if events else ():  # previews come even for files with findings
         previews[name] = preview.preview_workflow(texts[name], events, sample) if name in texts else \
             [preview.preview_event(None, event, sample) for event in events]
@@ -180,10 +189,12 @@ def run(argv: list[str] | None = None) -> int:
         out.write(format_json_with_previews(findings, previews) if events else format_json(findings))
     elif args.format == "github":
         out.write(format_github(findings))
-        out.write("".join(preview.preview_text(name, found, sample) for name, found in previews.items()))
+        if previews:
+            out.write("".join(preview.preview_text(name, found, sample) for name, found in previews.items()))
     else:
         out.write(format_text(findings))
-        out.write("".join(preview.preview_text(name, found, sample) for name, found in previews.items()))
+        if previews:
+            out.write("".join(preview.preview_text(name, found, sample) for name, found in previews.items()))
         out.write(summary(findings, len(inputs)))
     for line in problems:
         print(f"ghcr-check: {line}", file=sys.stderr)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -132,6 +131,8 @@ def _parse_cached(path: Path, _mtime: int) -> dict | None:
 
 def origin_repository(directory: Path) -> str | None:
     """The "Owner/name" of the `origin` remote of the git checkout at directory, if it is on GitHub."""
+    import subprocess  # only the command line asks, once
+
     try:
         result = subprocess.run(["git", "-C", str(directory), "config", "--get", "remote.origin.url"],
                                 capture_output=True, text=True, timeout=5, check=False)

@@ -6,15 +6,18 @@ the checker's start-up: it is for the course's round-trip edits.
 """
 from __future__ import annotations
 
-from importlib import resources
+from pathlib import Path
 
 import yaml
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The package is always files on disk (a wheel installs it so, and pyproject lists the data):
+# a path, not importlib.resources, which alone would add a fifth to the command's start-up.
+_ROOT = Path(__file__).resolve().parent / "data"
 
 
-def root():
-    return resources.files("ghcr_check").joinpath("data")
+def root() -> Path:
+    return _ROOT
 
 
 def read_text(name: str) -> str:

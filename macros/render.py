@@ -11,19 +11,13 @@ import re
 import textwrap
 from dataclasses import dataclass
 
+from ghcr_check import rules as registry
 from ghcr_check.rules import Finding
 from .snippets import PINNED, TAGS, Snippet
 
 TAB_LABELS = {TAGS: "Tags", PINNED: "Pinned by SHA"}
-LAYER_NAMES = {
-    "yaml": "YAML 1.2",
-    "schema": "workflow schema",
-    "actions": "actions vs. catalog",
-    "expressions": "expressions",
-    "ghcr": "GHCR rules",
-    "zizmor": "zizmor",
-    "actionlint": "actionlint",
-}
+LAYER_NAMES = {layer.name: layer.checked_as for layer in registry.layers()}  # a check note's words
+LAYER_TITLES = {layer.name: layer.title for layer in registry.layers()}  # rule pages' and the index's
 
 
 @dataclass
@@ -121,7 +115,7 @@ def snippet_markdown(snippet: Snippet, texts: dict, page_uri: str, placement: Pl
         else:
             note = _check_note(layers, as_of)
             if snippet.profile == "hardened" and rendering == PINNED:
-                note += " The hardened profile (zizmor pedantic) finds nothing either."
+                note += " The hardened profile finds nothing either."
         body += f"\n{download} · {note}\n{{ .ghcr-check }}\n"
         blocks.append(body if len(placement.renderings) == 1
                       else f'=== "{TAB_LABELS[rendering]}"\n\n{textwrap.indent(body, "    ")}')
@@ -181,25 +175,23 @@ def exercise_markdown(snippet: Snippet, text: str, page_uri: str, question: str,
     return f'\n!!! question "Find the bug: {html.escape(snippet.title)}"\n\n{textwrap.indent(inner, "    ")}\n'
 
 
-LAYER_TITLES = {
-    "yaml": "YAML",
-    "schema": "Workflow syntax",
-    "actions": "Actions",
-    "expressions": "Expressions",
-    "ghcr": "GHCR",
-    "zizmor": "Security (zizmor)",
-    "actionlint": "actionlint",
-    "engine": "The checker itself",
-}
-
-
 def _template(text: str) -> str:
     """A rule's message or fix as readers see it: placeholders become <name>."""
     return re.sub(r"(?<!\{)\{([a-z_]+)\}(?!\})", r"<\1>", text)
 
 
-def rule_page_markdown(rule, has_examples: bool) -> str:
-    """The reference page of one rule; its examples are placed (and so checked) by the macros."""
+def _page_link(page: str, titles: dict, from_uri: str) -> str:
+    target = posixpath.relpath(page, posixpath.dirname(from_uri))
+    title = re.sub(r"([\\\[\]])", r"\\\1", titles.get(page, page))
+    return f"[{title}]({target})"
+
+
+def rule_page_markdown(rule, has_examples: bool, teaching: tuple = (), titles: dict | None = None) -> str:
+    """The reference page of one rule; its examples are placed (and so checked) by the macros.
+
+    teaching: the course pages (docs paths) that teach the rule, titles their headings.
+    """
+    uri = f"reference/rules/{rule.id}.md"
     lines = [
         f"# {rule.id} {rule.name}",
         "",
@@ -207,6 +199,12 @@ def rule_page_markdown(rule, has_examples: bool) -> str:
         "",
         rule.summary,
         "",
+    ]
+    if rule.why:
+        lines += ["## Why it matters", "", rule.why, ""]
+    if rule.silent:
+        lines += ["## When it stays silent", "", rule.silent, ""]
+    lines += [
         "## What ghcr-check says",
         "",
         "Message",
@@ -229,6 +227,10 @@ def rule_page_markdown(rule, has_examples: bool) -> str:
         ]
     elif rule.no_examples:
         lines += ["## Examples", "", f"None on this page: {rule.no_examples}.", ""]
+    if teaching:
+        lines += ["## Where the course teaches it", ""]
+        lines += [f"- {_page_link(page, titles or {}, uri)}" for page in teaching]
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -237,8 +239,9 @@ def rules_index_markdown(rules) -> str:
         "# Check rules",
         "",
         "Every finding of `ghcr-check`, and of this site's build, comes from one of these rules. "
-        "Each has a stable ID, a one-line message and a fix; each page shows a failing and a passing "
-        "example, both checked when the site was built.",
+        "Each has a stable ID, a one-line message and a fix, and says why it matters; each page shows "
+        "a failing and a passing example, both checked when the site was built, and the pages of the "
+        "course that teach it.",
         "",
         "**Unknown is not wrong.** An error means the workflow is certainly wrong for its repository: the "
         "publish will fail, it is exploitable, or a line does something other than it says. What the "
@@ -252,12 +255,37 @@ def rules_index_markdown(rules) -> str:
     by_layer: dict[str, list] = {}
     for rule in rules:
         by_layer.setdefault(rule.layer, []).append(rule)
-    for layer, title in LAYER_TITLES.items():
-        if layer not in by_layer:
+    for group, layers in registry.meta().index:
+        shown = [layer for layer in layers if layer in by_layer]
+        if not shown:
             continue
-        lines += [f"## {title}", "", "| Rule | Name | Severity | What it finds |", "|---|---|---|---|"]
-        for rule in by_layer[layer]:
-            summary = rule.summary.replace("|", "\\|")
-            lines.append(f"| [{rule.id}]({rule.id}.md) | `{rule.name}` | {rule.severity} | {summary} |")
-        lines.append("")
+        lines += [f"## {group}", ""]
+        for layer in shown:
+            lines += [f"### {LAYER_TITLES[layer]}", "", "| Rule | Name | Severity | What it finds |", "|---|---|---|---|"]
+            for rule in by_layer[layer]:
+                summary = rule.summary.replace("|", "\\|")
+                lines.append(f"| [{rule.id}]({rule.id}.md) | `{rule.name}` | {rule.severity} | {summary} |")
+            lines.append("")
     return "\n".join(lines)
+
+
+def profiles_markdown() -> str:
+    """The profiles as a definition list, from the registry's one description of each."""
+    return "\n".join(f"`{p.name}`\n:   {p.description[0].upper()}{p.description[1:]}.\n"
+                     for p in registry.profiles().values())
+
+
+def problems_admonition(failures) -> str:
+    """HTML for the top of a page served by `mkdocs serve` while checks fail: what failed,
+    where, and the fix, one item per problem (a build stops instead)."""
+    items = []
+    for failure in failures:
+        f = failure.finding
+        where = failure.page if failure.snippet is None else f"snippet {failure.snippet.id} ({failure.snippet.path})"
+        items.append(f"<li><code>{html.escape(f.rule)}</code> {html.escape(f.message)}<br>"
+                     f"<small>{html.escape(where)}, line {f.line}, column {f.column}</small><br>"
+                     f"Fix: {html.escape(f.fix)}</li>")
+    count = len(failures)
+    title = f"{count} problem{'s' * (count != 1)}: mkdocs build would stop here"
+    return (f'<div class="admonition failure ghcr-problems"><p class="admonition-title">{html.escape(title)}</p>'
+            f"<ul>{''.join(items)}</ul></div>\n")

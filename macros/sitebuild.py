@@ -17,17 +17,64 @@ from ghcr_check import engine
 from . import render
 from ghcr_check.catalog import load_catalog
 from .render import Placement, snippet_markdown
-from ghcr_check.rules import Finding, registry
+from ghcr_check.rules import Finding
 
-from .site_rules import finding
+from . import facts as facts_module
+from .site_rules import finding, registry  # the checker's rules and the site's (D)
 from .snippets import PINNED, Snippet, SnippetLibrary, locate_target
 from .snippets import render as render_snippet  # `render` is the Markdown module here
 
+FACTS_PATH = "macros/data/facts.yml"
+_ERROR_ENTRY_PAGES = "troubleshooting/"  # each ### entry there shows an error, placed from the facts
+_ERROR_PLACEMENT = re.compile(r"<!--\[\[\s*error\(")
 VALIDATION_SETTING = "GHCR_COURSE_CHECKS"  # "off" skips the checks: for bench/build.py only
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
 _OPT_OUT = re.compile(r"<!--\s*unchecked:\s*(?P<why>.*?)\s*-->\s*$")
 _WORKFLOW_KEYS = re.compile(r"^\s*(?:-\s+)?(jobs|steps|uses)\s*:", re.MULTILINE)
 _YAML_LANGS = {"", "yaml", "yml"}
+# what makes a page teach a rule: it places a snippet (examples, exercises, counter-examples)
+# or links to the rule's page
+_PLACES = re.compile(r"\b(?:workflow|exercise|tag_preview)\(\s*[\"']([^\"']+)[\"']")
+_RULE_LINK = re.compile(r"\breference/rules/([A-Z]\d{3})\.md\b|(?<![\w/])rules/([A-Z]\d{3})\.md\b")
+_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def refresh_data(project: Path) -> bool:
+    """Forget the data read so far (rules, catalog, facts) when a data file changed since
+    the last build, so that a `mkdocs serve` rebuild reads it afresh; True if it did.
+
+    Layer and profile names that modules hold as constants still need a restart.
+    """
+    import importlib
+    import sys
+
+    from ghcr_check import datafile
+
+    folders = [Path(str(datafile.root())), project / "macros" / "data"]
+    stamp = {str(p): p.stat().st_mtime_ns for folder in folders for p in folder.rglob("*") if p.is_file()}
+    changed = bool(_DATA_STAMP) and stamp != _DATA_STAMP
+    _DATA_STAMP.clear()
+    _DATA_STAMP.update(stamp)
+    if changed:
+        importlib.invalidate_caches()
+        for name, module in list(sys.modules.items()):
+            if name.split(".")[0] in ("ghcr_check", "macros"):
+                for value in list(vars(module).values()):
+                    if callable(getattr(value, "cache_clear", None)):
+                        value.cache_clear()
+    return changed
+
+
+_DATA_STAMP: dict[str, int] = {}
+_SHARED: dict[tuple, "SiteBuild"] = {}
+
+
+def shared_build(project: Path, docs_dir: str) -> "SiteBuild":
+    """One build per process, for generators that set up the macros anew for every page (Zensical)."""
+    key = (project.resolve(), docs_dir)
+    if key not in _SHARED:
+        _SHARED[key] = SiteBuild(project, docs_dir)
+    return _SHARED[key]
 
 
 @dataclass
@@ -68,6 +115,13 @@ class SiteBuild:
         self.started = time.perf_counter()
         self._prepared = False
         self._report: tuple[list[str], str] | None = None
+        self._all_failures: list[Failure] | None = None
+        facts_file = self.project / FACTS_PATH  # a project without one (a test's) places no facts
+        self.facts, fact_problems = (facts_module.load_facts(facts_file, self.catalog) if facts_file.exists()
+                                     else ({}, []))
+        self.fact_failures = [Failure(FACTS_PATH, None, finding(p.rule, (p.line, 1), **p.params))
+                              for p in fact_problems]
+        self.facts_placed: dict[str, list[facts_module.Fact]] = {}  # page uri -> facts, in order
 
     # -- before pages ------------------------------------------------------
 
@@ -128,13 +182,47 @@ class SiteBuild:
             return engine.default_cache()
         return engine.ResultCache(self.project / ".cache" / "ghcr-check")
 
+    def teaching_pages(self) -> tuple[dict[str, list[str]], dict[str, str]]:
+        """(rule ID -> docs paths of the pages that teach it, docs path -> page title).
+
+        A page teaches a rule when it places a snippet that raises it (a counter-example or
+        exercise expecting it, or one of the rule's own examples) or links to the rule's
+        page; a rule's `pages:` adds pages these cannot find.
+        """
+        docs = self.project / self.docs_dir
+        teaching: dict[str, list[str]] = {}
+        titles: dict[str, str] = {}
+        for path in sorted(docs.rglob("*.md")):
+            page = path.relative_to(docs).as_posix()
+            text = path.read_text("utf-8")
+            heading = _HEADING.search(re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.DOTALL))  # not front matter
+            titles[page] = heading.group(1) if heading else page
+            found = set()
+            for snippet_id in _PLACES.findall(text):
+                snippet = self.library.get(snippet_id)
+                if snippet is not None:
+                    found.update(snippet.expected_rules)
+                example = re.fullmatch(r"rules/([A-Z]\d{3})/(?:fail|pass)", snippet_id)
+                if example:
+                    found.add(example.group(1))
+            found.update(a or b for a, b in _RULE_LINK.findall(text))
+            for rule_id in found:
+                teaching.setdefault(rule_id, []).append(page)
+        for rule in registry().values():
+            for page in rule.pages:
+                if page not in teaching.setdefault(rule.id, []):
+                    teaching[rule.id].append(page)
+        return teaching, titles
+
     def generated_pages(self) -> dict[str, str]:
         """Docs path -> Markdown of the pages made from data: the check rules reference."""
         rules = [r for r in registry().values() if r.layer in render.LAYER_TITLES]
+        teaching, titles = self.teaching_pages()
         pages = {"reference/rules/index.md": render.rules_index_markdown(rules)}
         for rule in rules:
             has_examples = self.library.get(f"rules/{rule.id}/fail") is not None
-            pages[f"reference/rules/{rule.id}.md"] = render.rule_page_markdown(rule, has_examples)
+            pages[f"reference/rules/{rule.id}.md"] = render.rule_page_markdown(
+                rule, has_examples, tuple(teaching.get(rule.id, ())), titles)
         return pages
 
     # -- on pages ------------------------------------------------------------
@@ -184,6 +272,28 @@ class SiteBuild:
         text = self.texts[(snippet.id, snippet.renderings[0])]
         return render.exercise_markdown(snippet, text, page_uri, question, answer, snippet.expected_rules[0])
 
+    def place_fact(self, fact_id: str, page_uri: str, as_error: bool = False) -> str:
+        """A fact's statement (or an error's text) for page_uri; its source goes to the page's foot."""
+        fact = self.facts.get(fact_id)
+        if fact is None or (fact.kind == "error") != as_error:
+            import difflib
+
+            kind = "error" if as_error else "fact"
+            known = [f.id for f in self.facts.values() if f.kind == kind]
+            close = difflib.get_close_matches(fact_id, known, n=1)
+            fix = (f"did you mean '{close[0]}'?" if close
+                   else f"add it to {FACTS_PATH} with its source, verified_against and depends_on")
+            if fact is not None:
+                fix = f"'{fact_id}' is a{'n error' if fact.kind == 'error' else ' fact'}: place it with {fact.kind}(\"{fact_id}\")"
+            self.failures.append(Failure(f"{self.docs_dir}/{page_uri}", None, finding("D011", fact=fact_id, fix=fix)))
+            return f"**(missing fact {fact_id})**"
+        self.facts_placed.setdefault(page_uri, []).append(fact)
+        return facts_module.error_markdown(fact) if as_error else facts_module.fact_markdown(fact)
+
+    def sources(self, page_uri: str) -> str:
+        """The foot of page_uri: the source of every fact it placed."""
+        return facts_module.sources_markdown(self.facts_placed.get(page_uri, []))
+
     def _targets(self, snippet, text, page, targets) -> list[tuple[int, int]]:
         found = []
         for target in targets:
@@ -227,6 +337,8 @@ class SiteBuild:
     def scan_page(self, page_uri: str, markdown: str) -> None:
         """Refuse workflow code blocks written straight into a page (rustdoc: tested by default)."""
         lines = markdown.splitlines()
+        if page_uri.startswith(_ERROR_ENTRY_PAGES):
+            self._check_error_entries(page_uri, lines)
         i = 0
         while i < len(lines):
             match = _FENCE_OPEN.match(lines[i])
@@ -244,6 +356,14 @@ class SiteBuild:
                 self.failures.append(Failure(f"{self.docs_dir}/{page_uri}", None,
                                              finding("D004", (start + 1, len(match["indent"]) + 1))))
             i = end + 1
+
+    def _check_error_entries(self, page_uri: str, lines: list[str]) -> None:
+        """Each troubleshooting entry (### heading) places its error from the facts."""
+        headings = [i for i, line in enumerate(lines) if line.startswith("### ")] + [len(lines)]
+        for start, end in zip(headings, headings[1:]):
+            if not any(_ERROR_PLACEMENT.search(line) for line in lines[start:end]):
+                self.failures.append(Failure(f"{self.docs_dir}/{page_uri}", None, finding(
+                    "D014", (start + 1, 1), entry=lines[start][4:].strip())))
 
     # -- at the end ------------------------------------------------------------
 
@@ -264,9 +384,23 @@ class SiteBuild:
             self._report = self._make_report()
         return self._report
 
+    def all_failures(self) -> list[Failure]:
+        """Every problem of this build: the pages', the unplaced snippets', the library's."""
+        if self._all_failures is None:
+            self._all_failures = self.failures + self.fact_failures + self.unplaced_failures()
+            self._all_failures += [Failure(path, None, problem) for path, problem in self.library.problems]
+        return self._all_failures
+
+    def failures_for(self, page_uri: str) -> list[Failure]:
+        """What a page shows under `mkdocs serve`: its own problems, then the site-wide ones
+        (snippets no page places, unreadable snippet files, facts.yml), which every page shows."""
+        page = f"{self.docs_dir}/{page_uri}"
+        own = [f for f in self.all_failures() if f.page == page]
+        site_wide = [f for f in self.all_failures() if not f.page.startswith(f"{self.docs_dir}/")]
+        return list({f.line(): f for f in own + site_wide}.values())
+
     def _make_report(self) -> tuple[list[str], str]:
-        failures = self.failures + self.unplaced_failures()
-        failures += [Failure(path, None, problem) for path, problem in self.library.problems]
+        failures = self.all_failures()
         lines = sorted(dict.fromkeys(f.line() for f in failures))
         snippets = len(self.library.snippets)
         if not self.validate:

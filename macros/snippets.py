@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ghcr_check import rules
 from ghcr_check.catalog import Catalog, parse_uses
 from ghcr_check.rules import Finding
 
@@ -25,9 +26,10 @@ HEADER_KEYS = {
     "file": "the file name readers save it as (default: <id>.yml)",
     "expect": "rule IDs a counter-example must raise (and no other)",
     "why": "for a counter-example: what the reader should notice",
-    "profile": "'hardened': also checked with the hardened profile (every security finding is an error)",
+    "profile": "'hardened': also checked with the hardened profile ("
+               + rules.profiles()["hardened"].description + ")",
 }
-PROFILES = ("default", "hardened")
+PROFILES = rules.profile_names()
 TAGS, PINNED = "tags", "pinned"
 RENDERINGS = (TAGS, PINNED)
 _USES_LINE = re.compile(

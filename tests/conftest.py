@@ -32,3 +32,26 @@ def project_copy(tmp_path) -> Path:
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", "site", ".git", ".cache", "__pycache__",
                                                              "test-output", "*.egg-info", ".pytest_cache"))
     return copy
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite tests/golden/*.out from what the checks report now, instead of comparing")
+
+
+@pytest.fixture(scope="session")
+def update_goldens(request) -> bool:
+    return request.config.getoption("--update-goldens")
+
+
+SLOW_FIXTURES = {"built_site", "project_copy"}  # a whole site build, or a copy of the project to build
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests are `browser` and `slow`; a test that builds the site is `slow`."""
+    for item in items:
+        if "tests/browser/" in item.nodeid or item.nodeid.startswith("browser/"):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
+        elif SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

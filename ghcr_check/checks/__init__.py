@@ -1,27 +1,59 @@
-"""The check layers after YAML parsing, in the order the engine runs them.
+"""The check layers after YAML parsing, in the order the registry gives them.
 
 LAYERS run on one parsed workflow at a time; BATCH_LAYERS wrap external tools and
-run once over many texts (one process per batch).
+run once over many texts (one process per batch). Which layers exist and in what
+order is data/registry.yml's; this file only maps each name to its code. zizmor
+runs before actionlint there, so actionlint reports that repeat a zizmor finding
+are dropped by merge.
 """
-from . import actionlint, actions, expressions, external, ghcr, schema, zizmor
+import importlib
 
-LAYERS = {
-    "schema": schema.check,
-    "actions": actions.check,
-    "expressions": expressions.check,
-    "ghcr": ghcr.check,
-}
+from .. import rules
 
-# zizmor first: actionlint reports that repeat a zizmor finding are then dropped by merge
-BATCH_LAYERS: dict = {
-    "zizmor": zizmor.run,
-    "actionlint": actionlint.run,
+# The yaml layer is yamldoc.load, which runs before any of these. Each module is
+# imported on the first call: the command starts the external tools before it has
+# loaded the in-process layers, and a run with some layers loads only those.
+_CODE = {
+    "schema": "schema:check",
+    "actions": "actions:check",
+    "expressions": "expressions:check",
+    "ghcr": "ghcr:check",
+    "zizmor": "zizmor:run",
+    "actionlint": "actionlint:run",
 }
+_RUN_BY_ENGINE = ("yaml",)
+
+
+def _lazy(target: str):
+    module, function = target.split(":")
+
+    def run(*args, **kwargs):
+        return getattr(importlib.import_module(f"{__name__}.{module}"), function)(*args, **kwargs)
+
+    run.__qualname__ = run.__name__ = f"{module}.{function}"
+    return run
+
+
+def _runners(kind: str) -> dict:
+    names = [name for name in rules.layer_names(kind) if name not in _RUN_BY_ENGINE]
+    missing = [name for name in names if name not in _CODE]
+    if missing:
+        raise rules.RegistryError(f"registry.yml: layer {', '.join(missing)} has no code in ghcr_check/checks")
+    return {name: _lazy(_CODE[name]) for name in names}
+
+
+LAYERS = _runners("document")
+BATCH_LAYERS: dict = _runners("batch")
+_orphans = set(_CODE) - set(LAYERS) - set(BATCH_LAYERS)
+if _orphans:
+    raise rules.RegistryError(f"ghcr_check/checks: no layer in registry.yml for {', '.join(sorted(_orphans))}")
 
 
 def _same_problem(ours_rule: str, theirs_rule: str) -> bool:
     if ours_rule == theirs_rule:
         return True
+    from . import external
+
     for pattern in external.duplicates().get(theirs_rule, ()):
         if pattern == ours_rule or (pattern.endswith("*") and ours_rule.startswith(pattern[:-1])):
             return True

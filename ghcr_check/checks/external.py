@@ -18,7 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import metadata, util
+from importlib import util
 from pathlib import Path
 from typing import Callable
 
@@ -98,6 +98,8 @@ def find_binary(tool: Tool) -> str | None:
 @lru_cache(maxsize=None)
 def requirement(package: str) -> str:
     """How the project pins a tool (e.g. 'zizmor==1.32.0'), for install hints."""
+    from importlib import metadata  # only when a tool failed: it is slow to import
+
     try:
         for spec in metadata.requires(PROJECT_DISTRIBUTION) or ():
             name = spec.split(";")[0].strip()

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .. import imageref
+from ..catalog import _version_tuple
 from ..expressions import find_expressions
 from ..rules import Finding, finding
 from ..preview.metadata import MetadataError, csv_fields, parse_images
@@ -23,14 +24,13 @@ RETIRED_REGISTRY = "docker.pkg.github.com"
 BUILD_PUSH = "docker/build-push-action"
 METADATA = "docker/metadata-action"
 LOGIN = "docker/login-action"
+SETUP_DOCKER = "docker/setup-docker-action"
 ATTEST = ("actions/attest", "actions/attest-build-provenance")
 DELETE_VERSIONS = "actions/delete-package-versions"
 TOKEN_SOURCES = {"secrets.GITHUB_TOKEN", "github.token"}
 OWN_REPOSITORY_SOURCES = {"github.repository", "github.repository_owner", "$GITHUB_REPOSITORY",
                           "$GITHUB_REPOSITORY_OWNER"}
 PR_EVENTS = ("pull_request", "pull_request_target")
-# words in a condition that tell pull requests apart from pushes
-PR_GATES = ("github.event_name", "github.event.pull_request", "github.ref", "github.head_ref", "github.base_ref")
 LOOKALIKE_HOSTS = ("ghcr.com", "ghcr.github.com", "ghcr.io.com", "gcr.io", "www.ghcr.io", "github.io")
 _DOCKER_LOGIN_GHCR = re.compile(r"\bdocker\s+login\b[^\n]*\bghcr\.io\b", re.IGNORECASE)
 
@@ -401,6 +401,45 @@ def _is_true(value) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
+# Which attest releases write a storage record with push-to-registry, and for whom
+# (actions/attest src/attest.ts read at v3.1.0, v3.2.0 and v4.2.2): v3.1.0 tries it for
+# every owner; from v3.2.0 only when the repository's owner is an organisation.
+# actions/attest-build-provenance v4 runs actions/attest v4. Its moving v3 tag is v3.0.0.
+_RECORD_FOR_EVERY_OWNER = ((3, 1, 0), (3, 2, 0))  # [from, to)
+_RECORD_FOR_ORGANISATIONS = {"actions/attest": (3, 2, 0), "actions/attest-build-provenance": (4, 0, 0)}
+_MOVING_MAJOR = {("actions/attest", 3): (3, 0, 0)}
+
+
+def _attest_version(step: Step, catalog) -> tuple[int, int, int] | None:
+    """The release a `uses:` of attest runs, as far as the ref and the catalog tell."""
+    uses = step.uses
+    entry = catalog.get(uses.action) if uses else None
+    if entry is None:
+        return None
+    ref = uses.ref or entry.newest_tag
+    info = catalog.classify(entry, ref)
+    if info.version and info.version == entry.current_major:
+        return _version_tuple(entry.newest_tag)
+    if info.kind == "major" and info.major is not None:
+        return _MOVING_MAJOR.get((entry.action.lower(), info.major), (info.major, 99, 0))
+    if info.version:
+        return _version_tuple(info.version)
+    return None
+
+
+def _storage_record_owners(step: Step, catalog) -> str | None:
+    """'every' or 'organisation' where this attest step's storage record can fail; None where it cannot."""
+    version = _attest_version(step, catalog)
+    if version is None:
+        return None
+    action = step.uses.action.lower()
+    if action == "actions/attest" and _RECORD_FOR_EVERY_OWNER[0] <= version < _RECORD_FOR_EVERY_OWNER[1]:
+        return "every"
+    if version >= _RECORD_FOR_ORGANISATIONS.get(action, (999,)):
+        return "organisation"
+    return None
+
+
 def _attest_major(step: Step, catalog) -> int | None:
     uses = step.uses
     entry = catalog.get(uses.action) if uses else None
@@ -608,9 +647,19 @@ def _attest_findings(job: Job, workflow: Workflow, catalog) -> list[Finding]:
         if on_ghcr and not _ghcr_logins(job, step.index, workflow):
             findings.append(finding("G014", step.key_position("uses"), action=action, job=job.id))
         record = step.with_.get("create-storage-record", True)
-        if (_attest_major(step, catalog) or 0) >= 4 and not (record is False or str(record).strip().lower() == "false"):
-            if not _granted(job, "artifact-metadata", "write"):
-                findings.append(finding("G008", step.key_position("uses"), action=action, job=job.id))
+        if record is False or str(record).strip().lower() == "false" or _granted(job, "artifact-metadata", "write"):
+            continue
+        owners = _storage_record_owners(step, catalog)
+        if owners == "organisation":
+            findings.append(finding("G008", step.key_position("uses"), action=action, job=job.id,
+                                    where="in an organisation's repository (for a personal account it writes none)",
+                                    fix="add 'artifact-metadata: write' to the job's permissions; a personal account's "
+                                        "repository needs nothing"))
+        elif owners == "every":
+            findings.append(finding("G008", step.key_position("uses"), action=action, job=job.id,
+                                    where="for every owner (v3.1.x; from v3.2.0 only for organisations)",
+                                    fix="use actions/attest v3.2.0 or later, and add 'artifact-metadata: write' "
+                                        "in an organisation's repository"))
     return findings
 
 
@@ -636,7 +685,11 @@ def _build_step_findings(job: Job) -> list[Finding]:
         if not step.acts_as(BUILD_PUSH):
             continue
         platforms = step.with_.get("platforms")
-        if _is_true(step.with_.get("load")) and isinstance(platforms, str) and "${{" not in platforms:
+        # docker/setup-docker-action can switch the runner's Docker to the containerd image
+        # store, which loads multi-platform images: then the load may well work.
+        containerd = any(s.is_action(SETUP_DOCKER) for s in job.steps[:step.index])
+        if (_is_true(step.with_.get("load")) and isinstance(platforms, str) and "${{" not in platforms
+                and not containerd):
             listed = [p.strip() for p in re.split(r"[,\n]", platforms) if p.strip()]
             if len(listed) > 1:
                 findings.append(finding("G010", step.value_position("with"), platforms=", ".join(listed)))

@@ -5,22 +5,32 @@ import difflib
 import json
 import re
 from functools import lru_cache
+from importlib import util
 from pathlib import Path
-from importlib import metadata
 
 from ..rules import Finding, finding
 from ..workflow import Workflow
 from ..yamldoc import plain, position, value_position
 
 SCHEMA_DISTRIBUTION = "check-jsonschema"
-SCHEMA_FILE = "check_jsonschema/builtin_schemas/vendor/github-workflows.json"
+SCHEMA_PACKAGE = "check_jsonschema"
+SCHEMA_FILE = "builtin_schemas/vendor/github-workflows.json"  # in SCHEMA_PACKAGE
+
+
+def schema_path() -> Path:
+    """The schema file, found without importing check_jsonschema (that would load its CLI)
+    and without importlib.metadata (slow to import): find_spec locates a package, runs nothing."""
+    spec = util.find_spec(SCHEMA_PACKAGE)
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0]) / SCHEMA_FILE
+    from importlib import metadata
+
+    return Path(str(metadata.distribution(SCHEMA_DISTRIBUTION).locate_file(f"{SCHEMA_PACKAGE}/{SCHEMA_FILE}")))
 
 
 @lru_cache(maxsize=1)
 def _schema() -> dict:
-    # Found through the distribution's file list: importing check_jsonschema would load its CLI.
-    path = metadata.distribution(SCHEMA_DISTRIBUTION).locate_file(SCHEMA_FILE)
-    return patch_deviations(json.loads(Path(str(path)).read_text("utf-8")))
+    return patch_deviations(json.loads(schema_path().read_text("utf-8")))
 
 
 # Where the SchemaStore schema is stricter than GitHub. The one place the schema is changed:

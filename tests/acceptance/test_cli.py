@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -134,9 +133,7 @@ def test_hostile_input_is_a_finding_not_a_crash(name: str, tmp_path: Path):
     bad.write_bytes(data)
     good = tmp_path / "good.yml"
     good.write_text(example("tutorial/publish-minimal", "pinned"))
-    started = time.perf_counter()
-    result = run("--format", "json", bad, good)
-    assert time.perf_counter() - started < 60
+    result = run("--format", "json", bad, good)  # run()'s timeout stops a hang
     assert b"Traceback" not in result.stderr, result.stderr
     findings = json.loads(result.stdout)
     assert [f["rule"] for f in findings if f["path"] == str(bad)] == [rule]

@@ -4,7 +4,10 @@
 - every troubleshooting error text is in the search index, on its own page's entries;
 - every troubleshooting entry says which rule catches it, or that none can;
 - every "find the bug" exercise raises exactly its stated rule, and its page folds the answer away;
-- every tutorial lesson ends with what the reader now has.
+- every tutorial lesson ends with what the reader now has;
+- the path: every tutorial and how-to page ends with where to go next, no two nav
+  entries share a title, the how-tos are grouped and all listed on their index, link
+  texts say where they go, and every glossary term is linked from a page that uses it.
 """
 from __future__ import annotations
 
@@ -19,15 +22,18 @@ from support import ROOT
 
 from ghcr_check.catalog import load_catalog
 from ghcr_check.engine import check_document
+from macros.facts import load_facts
 from macros.snippets import TAGS, SnippetLibrary, render
 
 DOCS = ROOT / "docs"
 TROUBLESHOOTING = DOCS / "troubleshooting"
 EXERCISE_CALL = re.compile(r"""<!--\[\[\s*exercise\(\s*["']([^"']+)["']""")
-TEXT_FENCE = re.compile(r"^```text\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+# an entry's error text is placed from macros/data/facts.yml, with the tool that prints it
+ERROR_PLACEMENT = re.compile(r"<!--\[\[\s*error\(\s*\"([^\"]+)\"\s*\)\s*\]\]-->")
 ENTRY_HEADING = re.compile(r"^### (.+)$", re.MULTILINE)
 TAG = re.compile(r"<[^>]+>")
 MIN_ERROR_ENTRIES = 30
+ERRORS = {fact.id: fact for fact in load_facts(ROOT / "macros" / "data" / "facts.yml")[0].values() if fact.kind == "error"}
 MIN_EXERCISES = 8
 EXERCISE_SECTIONS = ("tutorial", "explanation", "troubleshooting")
 
@@ -38,6 +44,24 @@ def _html_of(site: Path, page: str) -> Path:
     if stem == "index" or stem.endswith("/index"):
         return site / f"{stem}.html"
     return site / stem / "index.html"
+
+
+def _nav() -> list:
+    from mkdocs.config import load_config
+
+    return load_config(str(ROOT / "mkdocs.yml"))["nav"]
+
+
+def _nav_entries(items=None, section: str = "") -> list[tuple[str, str, str]]:
+    """(top-level section, title or '', page) for every page in the nav."""
+    entries = []
+    for item in _nav() if items is None else items:
+        title, value = next(iter(item.items())) if isinstance(item, dict) else ("", item)
+        if isinstance(value, list):
+            entries += _nav_entries(value, section or title)
+        elif isinstance(value, str) and value.endswith(".md"):
+            entries.append((section or title, title, value))
+    return entries
 
 
 def _nav_pages() -> list[str]:
@@ -110,8 +134,86 @@ def test_every_tutorial_lesson_ends_with_what_the_reader_now_has():
     index = (DOCS / "tutorial" / "index.md").read_text("utf-8")
     for lesson in lessons:
         headings = re.findall(r"^## (.+)$", lesson.read_text("utf-8"), re.MULTILINE)
-        assert headings and headings[-1] == "What you now have", f"{lesson.name} must end with 'What you now have'"
+        assert headings[-2:] == ["What you now have", "Next"], f"{lesson.name} must end with 'What you now have', then 'Next'"
         assert f"]({lesson.name})" in index, f"the tutorial index does not list {lesson.name}"
+
+
+# -- the path ---------------------------------------------------------------------
+
+MD_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)")
+VAGUE_LINK_TEXTS = {"here", "click here", "this page", "this guide", "the guide", "this", "link",
+                    "read more", "more", "below", "above", "see", "docs", "documentation"}
+GUIDE_GROUPS = ["Build", "Publish", "Secure", "Consume", "Maintain"]
+
+
+def _path_pages() -> list[str]:
+    return [page for section, _, page in _nav_entries() if section in ("Tutorial", "How-to guides")]
+
+
+def _outside_fences(text: str) -> str:
+    return re.sub(r"^ *```.*?^ *```", "", text, flags=re.DOTALL | re.MULTILINE)
+
+
+@pytest.mark.parametrize("page", _path_pages())
+def test_every_tutorial_and_how_to_page_ends_with_where_to_go_next(page: str):
+    text = _outside_fences((DOCS / page).read_text("utf-8"))
+    headings = re.findall(r"^## (.+)$", text, re.MULTILINE)
+    assert headings and headings[-1] == "Next", f"{page} must end with a 'Next' section"
+    last = text.rsplit("\n## Next\n", 1)[1]
+    assert MD_LINK.search(last), f"{page}: 'Next' links nowhere"
+
+
+def _nav_titles(items) -> list[str]:
+    """Every title the nav shows: sections, and pages (an untitled page shows its own heading)."""
+    titles = []
+    for item in items:
+        title, value = next(iter(item.items())) if isinstance(item, dict) else ("", item)
+        if not title and isinstance(value, str):
+            title = re.search(r"^# (.+)$", (DOCS / value).read_text("utf-8"), re.MULTILINE).group(1)
+        titles.append(title)
+        if isinstance(value, list):
+            titles += _nav_titles(value)
+    return titles
+
+
+def test_no_two_nav_entries_share_a_title():
+    titles = _nav_titles(_nav())
+    assert len(set(titles)) == len(titles), sorted({t for t in titles if titles.count(t) > 1})
+
+
+def test_how_tos_are_grouped_and_all_listed_on_their_index():
+    groups = next(value for item in _nav() if isinstance(item, dict)
+                  for key, value in item.items() if key == "How-to guides")
+    assert next(iter(groups[0].values())) == "how-to/index.md"
+    assert [next(iter(g)) for g in groups[1:]] == GUIDE_GROUPS
+    index = (DOCS / "how-to" / "index.md").read_text("utf-8")
+    for section, _, page in _nav_entries():
+        if section == "How-to guides" and page != "how-to/index.md":
+            assert f"]({page.split('/', 1)[1]})" in index, f"the how-to index does not list {page}"
+    assert all(not page.startswith("about/") for s, _, page in _nav_entries() if s == "How-to guides")
+    assert ("About this site", "How this site publishes itself", "about/this-site.md") in _nav_entries()
+
+
+def test_link_texts_say_where_they_go():
+    for source in sorted(DOCS.rglob("*.md")):
+        for text, target in MD_LINK.findall(_outside_fences(source.read_text("utf-8"))):
+            words = text.strip("`*_ ").lower()
+            assert words not in VAGUE_LINK_TEXTS, f"{source.relative_to(DOCS)}: link text {text!r} -> {target}"
+
+
+def test_every_glossary_term_is_linked_from_a_page_that_uses_it():
+    glossary = (DOCS / "reference" / "glossary.md").read_text("utf-8")
+    anchors = set(re.findall(r"^### .+ \{#([a-z-]+)\}$", glossary, re.MULTILINE))
+    assert {"digest", "manifest", "index", "buildkit-and-buildx", "exporter", "provenance", "attestation",
+            "signature", "sbom", "oidc", "slsa", "referrers", "storage-record", "github-env",
+            "lowercase"} <= anchors
+    linked = set()
+    for source in sorted(DOCS.rglob("*.md")):
+        for anchor in re.findall(r"glossary\.md#([\w-]+)\)", source.read_text("utf-8")):
+            assert anchor in anchors, f"{source.relative_to(DOCS)} links to a missing glossary entry #{anchor}"
+            if source.parent.name in ("tutorial", "how-to"):
+                linked.add(anchor)
+    assert anchors <= linked, f"no tutorial or how-to page links {sorted(anchors - linked)}"
 
 
 # -- troubleshooting ------------------------------------------------------------
@@ -123,7 +225,9 @@ def test_troubleshooting_has_enough_entries_each_with_its_error_and_its_rule():
     assert len(set(headings)) == len(headings), "two entries share a heading, so search cannot tell them apart"
     for page, heading, section in entries:
         where = f"{page.name}: '{heading}'"
-        assert TEXT_FENCE.search(section), f"{where} has no error text in a text block"
+        placed = ERROR_PLACEMENT.findall(section)
+        assert placed, f"{where} places no error text from the facts"
+        assert all(ERRORS.get(error_id) for error_id in placed), f"{where} places an unknown error {placed}"
         assert "**Cause.**" in section and "**Fix.**" in section, f"{where} lacks a cause or a fix"
         verdict = section.split("**Before the run:**", 1)
         assert len(verdict) == 2, f"{where} does not say whether a rule catches it before the run"
@@ -141,8 +245,8 @@ def test_every_troubleshooting_error_text_is_in_the_search_index(built_site: Pat
         location = f"troubleshooting/{page.stem}/"
         indexed = _words(text_by_page.get(location, ""))
         assert indexed, f"the search index has no entry for {location}"
-        for block in TEXT_FENCE.findall(page.read_text("utf-8")):
-            error = " ".join(block.split())
+        for error_id in ERROR_PLACEMENT.findall(page.read_text("utf-8")):
+            error = " ".join(ERRORS[error_id].text.split())
             assert error in indexed, f"{page.name}: search does not find {error!r}"
             checked += 1
     assert checked >= MIN_ERROR_ENTRIES

@@ -18,7 +18,7 @@ from ghcr_check.catalog import load_catalog
 from macros.snippets import PINNED, SnippetLibrary, render
 
 WORKFLOWS = ROOT / ".github" / "workflows"
-HOWTO = ROOT / "docs" / "how-to" / "publish-a-docs-site.md"
+HOWTO = ROOT / "docs" / "about" / "this-site.md"
 BIN = Path(sys.executable).parent
 
 
@@ -34,9 +34,9 @@ def _workflow_texts() -> dict[str, str]:
     return {p.relative_to(ROOT).as_posix(): p.read_text("utf-8") for p in sorted(WORKFLOWS.glob("*.yml"))}
 
 
-def test_the_repository_runs_ci_pages_and_image_workflows():
+def test_the_repository_runs_ci_pages_image_and_catalog_refresh_workflows():
     assert set(_workflow_texts()) == {".github/workflows/ci.yml", ".github/workflows/pages.yml",
-                                      ".github/workflows/image.yml"}
+                                      ".github/workflows/image.yml", ".github/workflows/refresh-catalog.yml"}
 
 
 def test_repository_workflows_pass_the_hardened_profile_with_no_finding():

@@ -1,7 +1,7 @@
 """The build-side how-to guides keep their promises.
 
 Each guide starts with what the reader needs and ends with how to check it worked,
-with a pull command; each shows a whole workflow in both renderings that passes every
+with a pull command, then where to go next; each shows a whole workflow in both renderings that passes every
 check, and its counter-examples raise what they say. Two guides pass data between
 jobs or files, which no single-file check can follow, so they get their own tests:
 the native-runner workflow hands every platform's digest to the merge job, and the
@@ -71,7 +71,8 @@ def _strings(node):
 @pytest.mark.parametrize("name", sorted(GUIDES))
 def test_a_guide_starts_with_what_you_need_and_ends_with_a_check_and_a_pull(name):
     sections = _sections(how_to_page(name))
-    first, last = sections[0], sections[-1]
+    assert sections[-1][0] == "Next", [h for h, _ in sections]
+    first, last = sections[0], sections[-2]
     assert first[0] == "Before you start", [h for h, _ in sections]
     assert re.search(r"secret|permission|packages: write", first[1], re.IGNORECASE), \
         f"{name}.md: 'Before you start' must say which secrets and permissions are needed"

@@ -1,6 +1,7 @@
 """The security, distribution and maintenance how-to guides keep their promises.
 
-Each guide starts with what the reader needs and ends with how to check it worked;
+Each guide starts with what the reader needs and ends with how to check it worked,
+then where to go next;
 each shows at least one whole, correct workflow in both renderings; the commands
 that verify a signature or an attestation name the workflow file the guide ships;
 and the Dependabot configuration shown as plain YAML passes the same kind of checks
@@ -47,7 +48,7 @@ def _headings(text: str) -> list[str]:
 def test_a_guide_starts_with_what_you_need_and_ends_with_the_check(name):
     headings = _headings(how_to_page(name))
     assert headings[0].startswith("Before you start"), headings
-    assert headings[-1] == "Check that it worked", headings
+    assert headings[-2:] == ["Check that it worked", "Next"], headings
 
 
 @pytest.mark.parametrize("name", sorted(GUIDES))

@@ -128,3 +128,14 @@ def test_counter_examples_render_tags_only():
     build = _site_build()
     seed = build.library.get("found/seed-workflow")
     assert seed.renderings == (TAGS,)
+
+
+def test_rule_pages_link_back_to_the_pages_that_teach_them():
+    build = SiteBuild(ROOT, validate=False)
+    teaching, titles = build.teaching_pages()
+    # explanation/github-token.md places the G003 counter-example; the rule's own page is not a teacher
+    assert "explanation/github-token.md" in teaching["G003"]
+    assert not any(page.startswith("reference/rules/") for pages in teaching.values() for page in pages)
+    assert titles["troubleshooting/push-denied.md"] == "The push is refused"  # the heading, not front matter
+    page = build.generated_pages()["reference/rules/G003.md"]
+    assert "## Why it matters" in page and "[GITHUB_TOKEN and permissions](../../explanation/github-token.md)" in page

@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 import re
 
-from support import ROOT
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from support import ROOT
 
 from ghcr_check import checks, engine
 from ghcr_check.catalog import load_catalog
@@ -142,6 +143,7 @@ def mutated_data(draw) -> str:
     return _dump(data)
 
 
+@pytest.mark.slow  # hundreds of generated workflows: make test runs it, make test-fast does not
 @settings(max_examples=250, **SETTINGS)
 @given(mutated_data())
 def test_mutated_workflows_get_findings_not_tracebacks(text):
@@ -186,6 +188,7 @@ def test_mutated_texts_get_findings_not_tracebacks(text):
     assert_sound(text)
 
 
+@pytest.mark.slow  # hundreds of generated workflows: make test runs it, make test-fast does not
 @settings(max_examples=250, **SETTINGS)
 @given(st.sampled_from(SEEDS), expression_text, st.sampled_from(["if", "run", "name", "env", "with"]))
 def test_random_expressions_in_any_key_get_findings_not_tracebacks(seed, expression, key):

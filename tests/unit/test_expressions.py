@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from support import ROOT
@@ -132,10 +131,8 @@ NASTY = [
 
 
 @pytest.mark.parametrize("text", NASTY, ids=range(len(NASTY)))
-def test_nasty_inputs_end_quickly_without_an_exception(text):
-    started = time.perf_counter()
-    parsed = parse(text)
-    assert time.perf_counter() - started < 1.0
+def test_nasty_inputs_end_without_an_exception(text):
+    parsed = parse(text)  # how quickly: bench/guards.py
     assert parsed.ok or parsed.problem
 
 
@@ -451,22 +448,3 @@ def test_needs_fix_names_the_job_to_add():
 def test_secrets_in_a_step_condition_gets_the_env_fix():
     found = _only(CASES["E008"][0][0])
     assert "env" in found.fix and found.message == "the secrets context is not available in jobs.publish.steps.if"
-
-
-# -- cost ------------------------------------------------------------------------------
-
-
-def test_layer_is_cheap_on_the_course_snippets():
-    from ghcr_check import yamldoc
-    from ghcr_check.workflow import Workflow
-
-    workflows = []
-    for snippet in LIBRARY:
-        doc, _ = yamldoc.load(render(snippet, CATALOG, "tags")[0])
-        if doc is not None:
-            workflows.append(Workflow(doc))
-    started = time.perf_counter()
-    for workflow in workflows:
-        layer.check(workflow, CATALOG)
-    per_file = (time.perf_counter() - started) / max(1, len(workflows))
-    assert per_file < 0.02, f"{per_file * 1000:.2f} ms per file"

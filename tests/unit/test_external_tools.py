@@ -286,9 +286,7 @@ def _use_binary(monkeypatch, layer: str, binary: str | None):
 
 def test_the_tools_run_side_by_side(monkeypatch, launches, tmp_path):
     _use_binaries(monkeypatch, {layer: _fake_tool(tmp_path, layer, "sleep 1; echo '[]'\n") for layer in EXTERNAL_LAYERS})
-    started = time.monotonic()
-    check(_varied(4))
-    assert time.monotonic() - started < 1.9, "the two tools ran one after the other"
+    check(_varied(4))  # the wall time this saves: bench/guards.py
     (_, start_a, end_a), (_, start_b, end_b) = launches
     assert start_b < end_a and start_a < end_b
 

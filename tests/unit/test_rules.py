@@ -9,14 +9,14 @@ from support import ROOT
 
 from ghcr_check import engine
 from ghcr_check.catalog import load_catalog
+from ghcr_check import rules
 from ghcr_check.rules import registry
 from macros.snippets import SnippetLibrary, render
 
 LIBRARY = SnippetLibrary(ROOT / "snippets", ROOT)
 CATALOG = load_catalog()
-PREFIXES = {"yaml": "Y", "schema": "S", "actions": "A", "expressions": "E", "ghcr": "G",
-            "zizmor": "Z", "actionlint": "L", "site": "D", "engine": "X"}
-ENGINE_LAYERS = {"yaml", "schema", "actions", "expressions", "ghcr", "zizmor", "actionlint"}
+PREFIXES = {layer.name: layer.letter for layer in rules.layers()}
+ENGINE_LAYERS = set(rules.layer_names("document", "batch"))  # the layers whose rules have examples
 
 
 def test_registry_entries_are_well_formed():
@@ -26,6 +26,13 @@ def test_registry_entries_are_well_formed():
         assert rule.id.startswith(PREFIXES[rule.layer]), rule_id
         for text in (rule.message, rule.fix, rule.summary):
             assert text.strip() and "\n" not in text, rule_id
+
+
+def test_every_rule_of_our_own_layers_says_why_it_matters():
+    from macros.site_rules import registry as with_site_rules
+
+    ours = [r for r in with_site_rules().values() if r.layer not in rules.layer_names("batch")]
+    assert ours and all(r.why.strip() for r in ours), [r.id for r in ours if not r.why.strip()]
 
 
 def test_every_engine_rule_has_examples_or_says_why_not():
@@ -115,3 +122,29 @@ def test_a_bug_in_one_layer_is_x001_and_the_others_still_run(monkeypatch):
     found = engine.check_document(render(text, CATALOG, "tags")[0], layers=("yaml", "schema", "ghcr"))
     assert {f.rule for f in found} == {"X001", "G003"}
     assert "RuntimeError: boom" in next(f.message for f in found if f.rule == "X001")
+
+
+def test_a_pull_request_may_push_to_a_registry_on_the_runner_but_not_to_ghcr():
+    def workflow(tag: str) -> str:
+        return f"""name: CI
+on: pull_request
+permissions: {{}}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    services:
+      registry:
+        image: registry:2
+        ports: ["5000:5000"]
+    steps:
+      - uses: docker/setup-buildx-action@v4
+      - uses: docker/build-push-action@v7
+        with:
+          push: true
+          tags: {tag}
+"""
+    for local in ("localhost:5000/app:ci", "127.0.0.1:5000/app:ci"):
+        found = engine.check_document(workflow(local), layers=("ghcr",))
+        assert "G006" not in {f.rule for f in found}, local
+    found = engine.check_document(workflow("ghcr.io/octo-org/app:ci"), layers=("ghcr",))
+    assert "G006" in {f.rule for f in found}

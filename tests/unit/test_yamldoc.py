@@ -64,6 +64,7 @@ def test_an_alias_inside_its_own_anchor_is_undefined():
     assert "undefined alias" in findings[0].message
 
 
+@pytest.mark.slow  # every snippet through both validators
 def test_the_fast_schema_verdict_matches_the_explaining_validator():
     from ghcr_check.checks import schema
 
