@@ -130,13 +130,43 @@ def _parse_cached(path: Path, _mtime: int) -> dict | None:
 
 
 def origin_repository(directory: Path) -> str | None:
-    """The "Owner/name" of the `origin` remote of the git checkout at directory, if it is on GitHub."""
-    import subprocess  # only the command line asks, once
+    """The "Owner/name" of the `origin` remote of the git checkout at or above directory, if on GitHub.
 
-    try:
-        result = subprocess.run(["git", "-C", str(directory), "config", "--get", "remote.origin.url"],
-                                capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
+    Read from the checkout's config file (a worktree's `.git` file points to it), not by running git:
+    no process to wait for."""
+    config = _git_config(directory)
+    if config is None:
         return None
-    match = re.search(r"github\.com[:/]([A-Za-z0-9-]+)/([A-Za-z0-9._-]+?)(?:\.git)?/?$", result.stdout.strip())
+    try:
+        text = config.read_text("utf-8", "replace")
+    except OSError:
+        return None
+    section = re.search(r'(?ms)^\s*\[remote\s+"origin"\]\s*$(.*?)(?=^\s*\[|\Z)', text)
+    url = re.search(r"(?m)^\s*url\s*=\s*(\S+)", section.group(1)) if section else None
+    match = re.search(r"github\.com[:/]([A-Za-z0-9-]+)/([A-Za-z0-9._-]+?)(?:\.git)?/?$", url.group(1)) if url else None
     return f"{match.group(1)}/{match.group(2)}" if match else None
+
+
+def _git_config(directory: Path) -> Path | None:
+    try:
+        folder = directory.resolve()
+    except OSError:
+        return None
+    for candidate in (folder, *folder.parents):
+        dot_git = candidate / ".git"
+        if dot_git.is_dir():
+            return dot_git / "config"
+        if dot_git.is_file():  # a worktree: "gitdir: <path>", whose commondir holds the shared config
+            try:
+                gitdir = Path(dot_git.read_text("utf-8").split("gitdir:", 1)[1].strip())
+            except (OSError, IndexError):
+                return None
+            gitdir = gitdir if gitdir.is_absolute() else (candidate / gitdir)
+            common = gitdir / "commondir"
+            if common.is_file():
+                try:
+                    return (gitdir / common.read_text("utf-8").strip()).resolve() / "config"
+                except OSError:
+                    return None
+            return gitdir / "config"
+    return None

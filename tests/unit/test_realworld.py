@@ -314,3 +314,19 @@ def test_a_pin_newer_than_the_catalog_is_at_most_an_info():
     assert found(_pin(f"{unknown} # v4.9.0")) == []  # a release after the catalog's lists
     assert found(_pin(f"{unknown}")) == [("A007", "warning")]
     assert found(_pin("v4.9.0")) == [("A009", "info")]
+
+
+def test_the_origin_remote_is_read_from_a_checkout_or_a_worktree(tmp_path):
+    from ghcr_check.context import origin_repository
+
+    common = tmp_path / "repo" / ".git"
+    (common / "worktrees" / "wt").mkdir(parents=True)
+    (common / "config").write_text('[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:Octo-Org/hello.git\n'
+                                   '\tfetch = +refs/heads/*:refs/remotes/origin/*\n[remote "fork"]\n\turl = x\n')
+    (common / "worktrees" / "wt" / "commondir").write_text("../..\n")
+    worktree = tmp_path / "wt"
+    (worktree / "sub").mkdir(parents=True)
+    (worktree / ".git").write_text(f"gitdir: {common / 'worktrees' / 'wt'}\n")
+    assert origin_repository(tmp_path / "repo") == "Octo-Org/hello"
+    assert origin_repository(worktree / "sub") == "Octo-Org/hello"
+    assert origin_repository(tmp_path) is None
