@@ -31,6 +31,8 @@ def _ref_findings(step: Step, catalog: Catalog) -> list[Finding]:
         if info.exists is None:
             if comment and _comment_may_be_newer(entry, catalog, comment):
                 return []  # a release after the catalog's lists: the catalog is older, not the pin wrong
+            if not catalog.releases_of(entry):
+                return []  # no release list for this action (data/releases/): nothing to look the SHA up in
             return [finding("A007", pos, action=name, ref=uses.ref, sha=entry.sha, tag=entry.newest_tag)]
     if info.kind in ("short-sha", "other"):
         return [finding("A008", pos, action=name, ref=uses.ref, suggest=entry.tag_ref)]

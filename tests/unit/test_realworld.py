@@ -316,6 +316,17 @@ def test_a_pin_newer_than_the_catalog_is_at_most_an_info():
     assert found(_pin("v4.9.0")) == [("A009", "info")]
 
 
+def test_a_sha_of_an_action_without_a_release_list_is_not_looked_up():
+    from ghcr_check.catalog import Catalog
+
+    entry = CATALOG.get("docker/login-action")
+    bare = Catalog(list(CATALOG), CATALOG.digest, {})  # the same catalog without release lists
+    text = _pin("b" * 40)
+    assert [f.rule for f in engine.check_document(text, OWN_LAYERS, CATALOG)] == ["A007"]
+    assert engine.check_document(text, OWN_LAYERS, bare) == []
+    assert entry is not None
+
+
 def test_the_origin_remote_is_read_from_a_checkout_or_a_worktree(tmp_path):
     from ghcr_check.context import origin_repository
 
