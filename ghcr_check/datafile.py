@@ -2,7 +2,7 @@
 
 The files are plain YAML (no tags, no YAML 1.1-only scalars); tests/unit/test_datafile.py
 checks that libyaml reads each exactly as a YAML 1.2 reader does. ruamel.yaml stays out of
-the checker's start-up: it is for the course's round-trip edits.
+the checker's start-up: only --fix (fixes.py) and the course's own edits load it.
 """
 from __future__ import annotations
 

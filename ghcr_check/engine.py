@@ -12,11 +12,15 @@ import re
 import sys
 import threading
 import time
+# Loaded here, before any tool thread starts: a tool thread that imports typing while this
+# thread defines a dataclass (the lazily loaded layers) leaves dataclasses reading a
+# half-initialised typing module ("partially initialized module 'typing'").
+import typing  # noqa: F401
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import checks, rules, yamldoc
+from . import checks, rules, suppressions, yamldoc
 from .catalog import Catalog, catalog_digest, load_catalog
 from .context import RunContext
 from .rules import Finding, finding
@@ -71,6 +75,7 @@ class BatchStats:
     texts: int = 0
     cached: int = 0
     seconds: float = 0.0
+    suppressed: int = 0  # findings silenced by `# ghcr-check: ignore[...]` comments
     layers: tuple = ALL_LAYERS
 
 
@@ -169,19 +174,20 @@ def run_context(name: str, context: dict | None, profile: str) -> RunContext:
 
 
 def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: ResultCache | None = None,
-                stats: BatchStats | None = None, profile: str = "default",
+                stats: BatchStats | None = None, profile: str = "default", *,
                 context: dict | None = None) -> dict[str, list[Finding]]:
     """Findings per name; each text is checked once, or taken from the cache.
 
     Per-document layers run file by file; external tools (batch layers) run once
-    over every text not in the cache, never once per text.
+    over every text not in the cache, never once per text. Comments
+    `# ghcr-check: ignore[...]` in a text apply after the cache.
 
-    context: what the engine cannot read from the texts, for the whole batch:
-      {"repository": "Owner/name"}: the repository the workflows run in, as GitHub
-      spells it. Its owner's capitals make a ghcr.io name built from
-      github.repository_owner certainly wrong (G005 error); without it G005 is a warning.
-    A name that is the path of an existing file in `<checkout>/.github/workflows/` also
-    lets the checks read that checkout: local actions (`uses: ./path`) and the
+    context: what the engine cannot read from the texts, for the whole batch; part of
+    the cache key. Its one key, "repository": "Owner/name" as GitHub spells it, is the
+    repository the workflows run in: an owner with capitals makes a ghcr.io name built
+    from github.repository_owner certainly wrong (G005 error); without it G005 is a
+    warning. A name that is the path of an existing file in `<checkout>/.github/workflows/`
+    also lets the checks read that checkout: local actions (`uses: ./path`) and the
     same-repository callers of a reusable workflow. Anything not given stays unknown.
     """
     started = time.perf_counter()
@@ -221,6 +227,10 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
     for name, key in computed.items():
         results[name] = sorted(results[name], key=Finding.sort_key)
         cache.put(key, results[name])
+    for name in results:
+        results[name], silenced = suppressions.apply(texts[name], results[name])
+        if stats:
+            stats.suppressed += len(silenced)
     if stats:
         stats.texts += len(texts)
         stats.seconds += time.perf_counter() - started

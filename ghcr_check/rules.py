@@ -107,6 +107,11 @@ def placeholders(template: str) -> list[str]:
     return _PLACEHOLDER.findall(template)
 
 
+def template(text: str) -> str:
+    """A rule's message or fix as readers see it: placeholders become <name>."""
+    return _PLACEHOLDER.sub(r"<\1>", text)
+
+
 # -- layers and profiles ---------------------------------------------------------
 
 def _fields(entry, known: tuple, where: str) -> dict:
@@ -184,6 +189,12 @@ def profiles() -> dict[str, Profile]:
 
 def profile_names() -> tuple[str, ...]:
     return tuple(meta().profiles)
+
+
+@lru_cache(maxsize=1)
+def project() -> dict[str, str]:
+    """Where the checker is installed from (data/project.yml)."""
+    return {k: str(v) for k, v in datafile.load("project.yml").items()}
 
 
 def url(rule_id: str) -> str:

@@ -17,7 +17,9 @@ if _PROJECT not in sys.path:  # loaded as a lone file: make the project's packag
     sys.path.insert(0, _PROJECT)
 
 from ghcr_check.catalog import load_catalog  # noqa: E402
-from macros import render, sitebuild  # noqa: E402
+from ghcr_check import __version__  # noqa: E402
+from ghcr_check.rules import project as project_data  # noqa: E402
+from macros import command_output, render, sitebuild  # noqa: E402
 from macros.tag_preview import place as place_tag_preview  # noqa: E402
 
 BUILD_ATTRIBUTE = "course_build"
@@ -94,10 +96,18 @@ def define_env(env):
         return _stopping(env, build, lambda: build.place_fact(fact_id, _page_uri(env), as_error=True))
 
     @env.macro
+    def ghcr_check_example(args, files=None, status=None):
+        """`ghcr-check ARGS` run on files (path -> snippet ID or text), with its real output."""
+        return command_output.run_example(build.library, args, files, status)
+
+    @env.macro
     def catalog_table():
         return render.catalog_markdown(load_catalog())
 
     env.variables["catalog_as_of"] = load_catalog().as_of
+    # where ghcr-check is installed from, and the release pages name (one source: ghcr_check/data/project.yml)
+    env.variables["project"] = project_data()
+    env.variables["ghcr_check_version"] = __version__
 
 
 def on_pre_page_macros(env):

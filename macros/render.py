@@ -176,8 +176,7 @@ def exercise_markdown(snippet: Snippet, text: str, page_uri: str, question: str,
 
 
 def _template(text: str) -> str:
-    """A rule's message or fix as readers see it: placeholders become <name>."""
-    return re.sub(r"(?<!\{)\{([a-z_]+)\}(?!\})", r"<\1>", text)
+    return registry.template(text)
 
 
 def _page_link(page: str, titles: dict, from_uri: str) -> str:

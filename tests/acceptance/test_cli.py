@@ -67,7 +67,7 @@ def test_json_format(workflows: Path):
     result = run("--format", "json", workflows / "bad.yaml")
     findings = json.loads(result.stdout)
     assert result.returncode == 1
-    assert findings and set(findings[0]) == {"path", "line", "column", "rule", "severity", "message", "fix"}
+    assert findings and set(findings[0]) == {"path", "line", "column", "rule", "severity", "message", "fix", "url"}
     g003 = next(f for f in findings if f["rule"] == "G003")
     assert g003["severity"] == "error" and g003["line"] >= 1 and g003["column"] >= 1
 

@@ -41,3 +41,8 @@ def test_the_command_starts_without_what_it_does_not_need_yet():
     late = ("ghcr_check.preview", "importlib.metadata", "importlib.resources", "ghcr_check.checks.schema",
             "ghcr_check.expressions", "ghcr_check.workflow", "jsonschema_rs")
     assert [m for m in loaded if m.startswith(late)] == []
+
+
+def test_the_engine_loads_typing_before_its_tool_threads_start():
+    # a tool thread importing typing while the main thread defines a dataclass fails at random
+    assert "typing" in _loaded_after("import ghcr_check.engine")
