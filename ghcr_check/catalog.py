@@ -78,10 +78,41 @@ class RefInfo:
     why: str = ""
 
 
+@dataclass(frozen=True)
+class Release:
+    """One tag of an action's repository and the commit it points to (data/releases/*.tsv)."""
+
+    tag: str
+    commit: str
+    date: str
+
+    @property
+    def version(self) -> tuple[int, int, int] | None:
+        return _version_tuple(self.tag)
+
+
 class Catalog:
-    def __init__(self, actions: list[CatalogAction], digest: str):
+    def __init__(self, actions: list[CatalogAction], digest: str, releases: dict | None = None):
         self.actions = {a.action.lower(): a for a in actions}
         self.digest = digest  # part of every cache key: findings depend on it
+        self.releases: dict[str, tuple[Release, ...]] = releases or {}  # owner/repo (lowercase) -> tags
+
+    def releases_of(self, entry: CatalogAction) -> tuple[Release, ...]:
+        return self.releases.get("/".join(entry.action.lower().split("/")[:2]), ())
+
+    def release_for_commit(self, entry: CatalogAction, sha: str) -> str | None:
+        """The most precise version tag (v4.1.0 before v4) pointing at sha, if any."""
+        tags = [r for r in self.releases_of(entry) if r.commit == sha.lower() and r.version]
+        return max(tags, key=lambda r: (r.tag.count("."), r.version)).tag if tags else None
+
+    def commit_of(self, entry: CatalogAction, tag: str) -> str | None:
+        return next((r.commit for r in self.releases_of(entry) if r.tag == tag), None)
+
+    def newest_known(self, entry: CatalogAction) -> tuple[int, int, int] | None:
+        """The newest version the catalog and the release lists know of."""
+        versions = [r.version for r in self.releases_of(entry) if r.version] + [_version_tuple(entry.newest_tag)]
+        versions = [v for v in versions if v]
+        return max(versions) if versions else None
 
     def __iter__(self):
         return iter(self.actions.values())
@@ -97,6 +128,9 @@ class Catalog:
         if SHA_RE.match(ref):
             if ref == entry.sha:
                 return RefInfo("sha", True, entry.current_major_number, entry.newest_tag)
+            tag = self.release_for_commit(entry, ref)
+            if tag:
+                return RefInfo("sha", True, _version_tuple(tag)[0], tag)
             return RefInfo("sha", None, None, None)
         if SHORT_SHA_RE.match(ref) and not VERSION_RE.match(ref):
             return RefInfo("short-sha", None, None, None)
@@ -104,6 +138,19 @@ class Catalog:
         if version is None:
             return RefInfo("other", None, None, None)
         major = version[0]
+        releases = self.releases_of(entry)
+        if any(r.tag == ref for r in releases):
+            return RefInfo("major" if ref == f"v{major}" else "release", True, major, ref)
+        newest_known = self.newest_known(entry)
+        if releases and newest_known and version > newest_known and major <= newest_known[0] + 1:
+            return RefInfo("major" if ref == f"v{major}" else "release", None, major, ref, "newer than catalog")
+        in_major = [r for r in releases if r.version and r.version[0] == major and r.tag != f"v{major}"]
+        if in_major and ref != f"v{major}":
+            highest = max(in_major, key=lambda r: r.version)
+            if version < highest.version:  # a gap in a complete list: no such tag
+                return RefInfo("release", False, major, None,
+                               f"the action has no {ref} tag (its v{major} releases go up to {highest.tag})")
+            return RefInfo("release", None, major, ref, "newer than catalog")  # a later release of an old major
         majors = entry.known_majors()
         tag = f"v{major}"
         is_major_only = ref == tag
@@ -152,15 +199,45 @@ def _parse(text: str) -> list[CatalogAction]:
     return actions
 
 
+def parse_releases(text: str) -> tuple[Release, ...]:
+    """One data/releases/<owner>__<repo>.tsv: a header `tag commit date`, then one tag a line."""
+    lines = [line.split("\t") for line in text.splitlines() if line.strip()]
+    if not lines or lines[0] != ["tag", "commit", "date"]:
+        raise ValueError("a releases file starts with the header: tag<TAB>commit<TAB>date")
+    return tuple(Release(tag, commit.lower(), date) for tag, commit, date in lines[1:])
+
+
+def load_releases(parse: bool = True) -> tuple[dict[str, tuple[Release, ...]], str]:
+    """owner/repo -> its tags, from data/releases/ (the file name is owner__repo.tsv), and their text."""
+    folder = datafile.root().joinpath("releases")
+    found, texts = {}, []
+    for item in sorted(folder.iterdir(), key=lambda i: i.name):
+        if item.name.endswith(".tsv"):
+            text = item.read_text("utf-8")
+            if parse:
+                found[item.name[:-4].replace("__", "/", 1).lower()] = parse_releases(text)
+            texts.append(item.name + text)
+    return found, "".join(texts)
+
+
 @lru_cache(maxsize=1)
 def catalog_digest() -> str:
-    """The catalog's fingerprint, part of every cache key; found without parsing the file."""
-    return hashlib.sha256(datafile.read_text("catalog.yml").encode()).hexdigest()[:16]
+    """The catalog's fingerprint with its release lists, part of every cache key; found without parsing."""
+    _, release_text = load_releases(parse=False)
+    return hashlib.sha256((datafile.read_text("catalog.yml") + release_text).encode()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
-    return Catalog(_parse(datafile.read_text("catalog.yml")), catalog_digest())
+    releases, _ = load_releases()
+    return Catalog(_parse(datafile.read_text("catalog.yml")), catalog_digest(), releases)
+
+
+@lru_cache(maxsize=1)
+def equivalents() -> dict[str, frozenset]:
+    """Action -> the actions that take its inputs and do the same (data/equivalents.yml), lowercase."""
+    data = datafile.load("equivalents.yml") or {}
+    return {name.lower(): frozenset(str(e["action"]).lower() for e in entries) for name, entries in data.items()}
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import config, engine, reporters, rules
+from .context import origin_repository
 from .rules import Finding
 
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
@@ -74,9 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also show the image references pushed for EVENT: push:<ref> (push:refs/tags/v1.2.3), "
                         "pull_request:<number>, schedule or workflow_dispatch:<ref>; repeat for more events")
     parser.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
-                        help="the sample run --preview imagines: sha, default_branch, repository (owner/name), "
-                        "date (ISO 8601), base_ref, or vars.NAME; defaults: repository Octo-Org/Hello-World, "
-                        "default_branch main, base_ref main")
+                        help="what the checks cannot read from the files: repository (Owner/name, as GitHub spells "
+                        "it; default: the configuration's, else the origin remote of the git checkout ghcr-check "
+                        "runs in), and for --preview's sample run sha, default_branch, date (ISO 8601), base_ref, "
+                        "or vars.NAME; preview defaults: repository Octo-Org/Hello-World, default_branch main, "
+                        "base_ref main")
     return parser
 
 
@@ -165,6 +168,7 @@ class _Run:
         self.args, self.stats = args, stats
         self.named = config.load(Path(args.config)) if args.config else None
         self._found: dict[Path, config.Config] = {}
+        self._origin: str | None = None  # read once, when first needed
 
     def config_for(self, name: str) -> config.Config:
         if self.named is not None:
@@ -176,6 +180,18 @@ class _Run:
 
     def profile(self, settings: config.Config) -> str:
         return self.args.profile or settings.profile or "default"
+
+    def context(self, settings: config.Config) -> dict | None:
+        """The run context: --context repository=, else the configuration's, else the origin remote
+        of the git checkout ghcr-check runs in; None when none says."""
+        given = [p.split("=", 1)[1] for p in self.args.context if p.startswith("repository=")]
+        if given:
+            return {"repository": given[-1]}
+        if settings.context():
+            return settings.context()
+        if self._origin is None:
+            self._origin = origin_repository(Path.cwd()) or ""
+        return {"repository": self._origin} if self._origin else None
 
     def post(self, name: str, settings: config.Config, findings: list[Finding]) -> list[Finding]:
         """Config and --ignore: drop what is ignored, raise what is raised."""
@@ -196,7 +212,7 @@ class _Run:
         out = {}
         for settings, group in groups.values():
             found = engine.check_batch(group, profile=self.profile(settings), stats=self.stats,
-                                       context=settings.context())
+                                       context=self.context(settings))
             for name, findings in found.items():
                 out[name] = self.post(name, settings, findings)
         return out
@@ -207,8 +223,10 @@ class _Run:
 
 def _preview_options(parser, args):
     """(events, sample context) from --preview and --context; a bad one is a usage error."""
-    if args.context and not args.preview:
-        parser.error("--context only applies with --preview EVENT")
+    preview_only = [p for p in args.context if not p.startswith("repository=")]
+    if preview_only and not args.preview:
+        parser.error(f"--context {preview_only[0].split('=')[0]} only applies with --preview EVENT "
+                     "(the checks take repository=Owner/name)")
     if not args.preview:
         return [], None
     from . import preview  # only for --preview: the preview's modules are a third of the start-up

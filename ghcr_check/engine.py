@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import checks, rules, suppressions, yamldoc
 from .catalog import Catalog, catalog_digest, load_catalog
+from .context import RunContext
 from .rules import Finding, finding
 
 ALL_LAYERS = rules.layer_names("document", "batch")  # in the registry's order
@@ -33,7 +34,7 @@ def engine_digest() -> str:
     """Changes whenever the engine's code or data change: cached results then expire."""
     digest = hashlib.sha256()
     for path in sorted(Path(__file__).resolve().parent.rglob("*")):
-        if path.suffix in (".py", ".yml", ".json") and "__pycache__" not in path.parts:
+        if path.suffix in (".py", ".yml", ".json", ".tsv") and "__pycache__" not in path.parts:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     versions = installed_versions(TOOL_DISTRIBUTIONS)
@@ -82,10 +83,13 @@ class BatchStats:
 class ResultCache:
     directory: Path | None
 
-    def key(self, text: str, layers: tuple, catalog: Catalog | str, profile: str = "default") -> str:
-        """catalog: the Catalog, or its digest (catalog_digest(), which needs no parsing)."""
+    def key(self, text: str, layers: tuple, catalog: Catalog | str, profile: str = "default",
+            context: RunContext | None = None) -> str:
+        """catalog: the Catalog, or its digest (catalog_digest(), which needs no parsing); context: the
+        run context, whose repository and readable neighbours (local actions, callers) change findings."""
         digest = catalog if isinstance(catalog, str) else catalog.digest
-        material = "\0".join([engine_digest(), digest, ",".join(layers), profile, text])
+        around = [context.repository or "", context.neighbours_digest(text)] if context else []
+        material = "\0".join([engine_digest(), digest, ",".join(layers), profile, *around, text])
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
     def get(self, key: str) -> list[Finding] | None:
@@ -128,8 +132,9 @@ def _known(layers: tuple) -> tuple:
     return layers
 
 
-def check_document(data: bytes | str, layers: tuple = ALL_LAYERS, catalog: Catalog | None = None) -> list[Finding]:
-    """All findings for one workflow text, in order of position."""
+def check_document(data: bytes | str, layers: tuple = ALL_LAYERS, catalog: Catalog | None = None,
+                   context: RunContext | None = None) -> list[Finding]:
+    """All findings for one workflow text, in order of position (context: see check_batch)."""
     _known(layers)
     catalog = catalog or load_catalog()
     doc, findings = yamldoc.load(data)
@@ -137,7 +142,7 @@ def check_document(data: bytes | str, layers: tuple = ALL_LAYERS, catalog: Catal
         return findings
     from .workflow import Workflow  # with the layers that read it: after the external tools started
 
-    workflow = Workflow(doc)
+    workflow = Workflow(doc, context or RunContext())
     for layer in layers:
         run = checks.LAYERS.get(layer)
         if run is None:
@@ -168,6 +173,15 @@ def _run_batch_layers(jobs: dict[str, dict[str, str]], profile: str, out: dict) 
     for worker in workers:
         worker.start()
     return workers
+def run_context(name: str, context: dict | None, profile: str) -> RunContext:
+    """The RunContext of one text: the batch's context, and the file on disk its name is, if any."""
+    context = context or {}
+    unknown = set(context) - {"repository"}
+    if unknown:
+        raise ValueError(f"unknown run context keys: {', '.join(sorted(unknown))} (known: repository)")
+    path = Path(name)
+    on_disk = name not in ("", "-") and path.is_file()
+    return RunContext(repository=context.get("repository") or None, profile=profile, path=path if on_disk else None)
 
 
 def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: ResultCache | None = None,
@@ -175,11 +189,17 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
                 context: dict | None = None, stand_ins: dict[str, str] | None = None) -> dict[str, list[Finding]]:
     """Findings per name; each text is checked once, or taken from the cache.
 
-    context: what is known of the run, e.g. {"repository": "Owner/name"}; part of the
-    cache key. Comments `# ghcr-check: ignore[...]` in a text apply after the cache.
-
     Per-document layers run file by file; external tools (batch layers) run once
-    over every text not in the cache, never once per text.
+    over every text not in the cache, never once per text. Comments
+    `# ghcr-check: ignore[...]` in a text apply after the cache.
+
+    context: what the engine cannot read from the texts, for the whole batch; part of
+    the cache key. Its one key, "repository": "Owner/name" as GitHub spells it, is the
+    repository the workflows run in: an owner with capitals makes a ghcr.io name built
+    from github.repository_owner certainly wrong (G005 error); without it G005 is a
+    warning. A name that is the path of an existing file in `<checkout>/.github/workflows/`
+    also lets the checks read that checkout: local actions (`uses: ./path`) and the
+    same-repository callers of a reusable workflow. Anything not given stays unknown.
 
     stand_ins: name -> the name of another text of the batch whose external tools'
     verdict stands for this one's (the caller knows why they cannot differ, e.g. the
@@ -197,8 +217,9 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
                  if rep in texts and rep != name and rep not in (stand_ins or {})}
     results: dict[str, list[Finding]] = {}
     computed: dict[str, str] = {}  # name -> cache key, for texts not in the cache
+    contexts = {name: run_context(name, context, profile) for name in texts}
     for name, text in texts.items():
-        key = cache.key(text, layers, catalog_digest(), profile + (json.dumps(context, sort_keys=True) if context else ""))
+        key = cache.key(text, layers, catalog_digest(), profile, contexts[name])
         cached = cache.get(key)
         if cached is not None:
             results[name] = cached
@@ -215,7 +236,7 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
                                 profile, external)
     catalog = load_catalog() if computed else None
     for name in computed:
-        results[name] = check_document(texts[name], layers, catalog)
+        results[name] = check_document(texts[name], layers, catalog, contexts[name])
     for worker in workers:
         worker.join()
     # A stand-in the tools found anything in speaks for no one: those texts are checked themselves.

@@ -136,5 +136,5 @@ def _lower_literals(pieces: list[Piece]) -> str:
 
 def display(pieces: list[Piece]) -> str:
     return "".join(
-        p.text if p.literal else (p.text if p.text.startswith("$") else "${{ " + p.text + " }}") for p in pieces
+        p.text if p.literal else (p.text if p.text.startswith(("$", "`")) else "${{ " + p.text + " }}") for p in pieces
     )

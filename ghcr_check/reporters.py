@@ -25,11 +25,13 @@ def text(findings: list[Finding]) -> str:
 
 def summary(findings: list[Finding], files: int, suppressed: int = 0) -> str:
     errors = sum(f.severity == "error" for f in findings)
-    warnings = len(findings) - errors
+    warnings = sum(f.severity == "warning" for f in findings)
+    infos = len(findings) - errors - warnings
     noun = "file" if files == 1 else "files"
+    notes = f", {infos} info" if infos else ""
     tail = f" ({suppressed} suppressed)" if suppressed else ""
     return (f"{files} {noun} checked: {errors} error{'s' * (errors != 1)}, "
-            f"{warnings} warning{'s' * (warnings != 1)}{tail}\n")
+            f"{warnings} warning{'s' * (warnings != 1)}{notes}{tail}\n")
 
 
 def _escape_data(value: str) -> str:
@@ -40,9 +42,13 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
+GITHUB_COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
+SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
 def github(findings: list[Finding]) -> str:
     return "".join(
-        f"::{f.severity} file={_escape_property(f.path)},line={f.line},col={f.column},"
+        f"::{GITHUB_COMMANDS[f.severity]} file={_escape_property(f.path)},line={f.line},col={f.column},"
         f"title={_escape_property(f.rule)}::{_escape_data(f'{f.message} (fix: {f.fix}) {rules.url(f.rule)}')}\n"
         for f in findings
     )
@@ -85,7 +91,7 @@ def _sarif_rule(rule_id: str) -> dict:
             "markdown": f"{rule.summary}\n\n**Fix:** {rule.fix}\n\n[{rule.id} {rule.name}]({page})",
         },
         **({"helpUri": page} if page.startswith(("https://", "http://")) else {}),  # only once the site has a home
-        "defaultConfiguration": {"level": rule.severity},
+        "defaultConfiguration": {"level": SARIF_LEVELS.get(rule.severity, "warning")},
         # code scanning files results tagged "security" under security alerts
         "properties": {"tags": ["security", rule.layer] if rule.layer == "zizmor" else [rule.layer]},
     }
@@ -101,7 +107,7 @@ def sarif(findings: list[Finding]) -> str:
         results.append({
             "ruleId": f.rule,
             "ruleIndex": index[f.rule],
-            "level": f.severity,
+            "level": SARIF_LEVELS[f.severity],
             "message": {"text": f"{f.message} (fix: {f.fix})"},
             "locations": [{
                 "physicalLocation": {

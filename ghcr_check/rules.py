@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from . import datafile
 
-SEVERITIES = ("error", "warning")
+SEVERITIES = ("error", "warning", "info")  # info: true, but nothing to fix in the workflow
 LAYER_KINDS = ("document", "batch", "engine", "site")
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
 _RULE_ID = re.compile(r"[A-Z]\d{3}")

@@ -10,7 +10,8 @@ import shlex
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from .catalog import Uses, parse_uses
+from .catalog import Uses, equivalents, parse_uses
+from .context import RunContext
 from .expressions import bare_context, find_expressions, split_expressions
 from .yamldoc import Document, position, value_position
 
@@ -33,7 +34,12 @@ ALL_SCOPES = (
 _GITHUB_ENV_WRITE = re.compile(
     r"""echo\s+(["']?)([A-Za-z_][A-Za-z0-9_]*)=(.*?)\1\s*>>\s*["']?\$\{?GITHUB_ENV\}?["']?"""
 )
-_SHELL_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(,,|\^\^)?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+# A shell expansion: $(command) (one level of nested parentheses), `command`, ${...}, $NAME;
+# an unclosed $( runs to the end.
+_SHELL_EXPANSION = re.compile(
+    r"\$\((?:[^()]|\([^()]*\))*\)|\$\(.*$|`[^`]*`|\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>[^}]*)\}"
+    r"|\$(?P<bare>[A-Za-z_][A-Za-z0-9_]*)", re.DOTALL)
+_TOKEN = re.compile("\x00(\\d+)\x00")
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,12 @@ class Step:
     def is_action(self, name: str) -> bool:
         uses = self.uses
         return bool(uses and uses.kind == "action" and uses.action.lower() == name)
+
+    def acts_as(self, name: str) -> bool:
+        """This action, or one that takes its inputs and does the same (data/equivalents.yml)."""
+        uses = self.uses
+        return self.is_action(name) or bool(
+            uses and uses.kind == "action" and uses.action.lower() in equivalents().get(name, ()))
 
     @property
     def position(self) -> tuple[int, int]:
@@ -167,8 +179,9 @@ def parse_permissions(value) -> dict[str, str]:
 
 
 class Workflow:
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, context: RunContext | None = None):
         self.doc = doc
+        self.context = context or RunContext()
         self.root = doc.root
         jobs = self.root.get("jobs")
         self.jobs_node = jobs if isinstance(jobs, dict) else {}
@@ -208,6 +221,20 @@ class Workflow:
             pieces.extend(self._resolve_expression(part, job, step, depth))
         return _merge(pieces)
 
+    def shell_text(self, text: str, job: Job | None, step: Step | None, depth: int = 0) -> list[Piece]:
+        """A value a script writes (echo NAME=value >> $GITHUB_ENV): `${{ }}` as GitHub fills it in,
+        then the shell's expansions; what the shell computes is an opaque piece."""
+        shielded, restore = shield(text)
+        pieces: list[Piece] = []
+        for piece in resolve_shell(shielded):
+            if piece.literal:
+                pieces.extend(self.resolve(restore(piece.text), job, step, depth))
+            else:
+                shown = restore(piece.text)
+                source = piece.source if piece.source.startswith("$") and "\x00" not in piece.source else shown
+                pieces.append(Piece(shown, literal=False, mixed_case=piece.mixed_case, source=source))
+        return _merge(pieces)
+
     def resolve_word(self, word: str, job: Job, step: Step) -> list[Piece]:
         """A word of a run: script: `${{ }}` as in YAML, `$VAR` from env: and $GITHUB_ENV."""
         pieces: list[Piece] = []
@@ -226,7 +253,7 @@ class Workflow:
             if name in scope and scope[name] is not None:
                 return self.resolve(str(scope[name]), job, step, depth + 1)
         written = job.github_env_before(step.index)
-        return resolve_shell(written[name]) if name in written else None
+        return self.shell_text(written[name], job, step, depth + 1) if name in written else None
 
     def _resolve_expression(self, inner: str, job, step, depth) -> list[Piece]:
         context = bare_context(inner)
@@ -242,7 +269,7 @@ class Workflow:
             if job is not None:
                 written = job.github_env_before(step.index if step else len(job.steps))
                 if name in written:
-                    return resolve_shell(written[name])
+                    return self.shell_text(written[name], job, step, depth + 1)
         return [Piece(inner, literal=False, source=context)]
 
 
@@ -273,17 +300,38 @@ def _shell_commands(script: str) -> tuple[tuple[str, ...], ...]:
     return tuple(commands)
 
 
+def shield(text: str):
+    """(text with each `${{ }}` replaced by a token free of quotes, commas and spaces, restore(part)),
+    so a shell or CSV grammar can split text without cutting an expression."""
+    kept: list[str] = []
+    shielded, last = "", 0
+    for expr in find_expressions(text):
+        kept.append(text[expr.start: expr.end])
+        shielded += text[last: expr.start] + f"\x00{len(kept) - 1}\x00"
+        last = expr.end
+    shielded += text[last:]
+    return shielded, (lambda part: _TOKEN.sub(lambda m: kept[int(m.group(1))], part))
+
+
 def resolve_shell(text: str) -> list[Piece]:
-    """A shell word as pieces: ${VAR,,} is lowercase, $GITHUB_REPOSITORY keeps capitals."""
+    """A shell word as pieces: `$NAME` and `${NAME}` name a variable ($GITHUB_REPOSITORY keeps capitals,
+    ${NAME,,} is lowercase); any other expansion (`${NAME#prefix}`, `$(command)`) is an opaque value."""
     pieces: list[Piece] = []
     last = 0
-    for match in _SHELL_VAR.finditer(text):
+    for match in _SHELL_EXPANSION.finditer(text):
         if match.start() > last:
             pieces.append(Piece(text[last: match.start()]))
-        name = match.group(1) or match.group(3)
-        lowered = match.group(2) == ",,"
-        pieces.append(Piece(match.group(0), literal=False, source="$" + name,
-                            mixed_case=(name in MIXED_CASE_SHELL and not lowered)))
+        name = match.group("braced") or match.group("bare")
+        op = match.group("op") or ""
+        whole = match.group(0)
+        if name and op in ("", ",,", "^^"):
+            pieces.append(Piece(whole, literal=False, source="$" + name,
+                                mixed_case=(name in MIXED_CASE_SHELL and op != ",,")))
+        elif name:  # ${NAME#prefix}, ${NAME/a/b}, ...: part of the value, capitals and all
+            pieces.append(Piece(whole, literal=False, source=whole,
+                                mixed_case=name in MIXED_CASE_SHELL and not op.startswith(",")))
+        else:  # a command's output: unknown, and nothing says it has capitals
+            pieces.append(Piece(whole, literal=False, source=whole))
         last = match.end()
     if last < len(text):
         pieces.append(Piece(text[last:]))

@@ -242,6 +242,14 @@ def rules_index_markdown(rules) -> str:
         "a failing and a passing example, both checked when the site was built, and the pages of the "
         "course that teach it.",
         "",
+        "**Unknown is not wrong.** An error means the workflow is certainly wrong for its repository: the "
+        "publish will fail, it is exploitable, or a line does something other than it says. What the "
+        "checker cannot know (a shell expansion, an expression it cannot evaluate, a local action or a "
+        "caller it cannot read, the repository's default token setting, the owner's capitals, a third-party "
+        "action) is never an error: it stays silent, or says at most a warning of what it could not know. "
+        "An info is true but asks nothing of the workflow (a newer major exists; the catalog is older than "
+        "the tag). Each rule's page says when it stays silent and why.",
+        "",
     ]
     by_layer: dict[str, list] = {}
     for rule in rules:

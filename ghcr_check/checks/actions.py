@@ -5,6 +5,8 @@ Actions outside the catalog are not checked here: no error, nothing to compare w
 from __future__ import annotations
 
 import difflib
+import re
+from dataclasses import replace
 
 from ..catalog import Catalog
 from ..expressions import STEP_OUTPUT_RE, STEP_REF_RE, find_expressions
@@ -21,20 +23,68 @@ def _ref_findings(step: Step, catalog: Catalog) -> list[Finding]:
     if not uses.ref:
         return [finding("A001", pos, action=name, ref="", why="a ref is required after '@'", suggest=entry.tag_ref)]
     info = catalog.classify(entry, uses.ref)
-    if info.kind == "sha" and info.exists is None:
-        return [finding("A007", pos, action=name, ref=uses.ref, sha=entry.sha, tag=entry.newest_tag)]
+    if info.kind == "sha":
+        comment = _pin_comment(step, uses.ref)
+        problem = _comment_problem(entry, catalog, uses.ref, info, comment) if comment else None
+        if problem:
+            return [finding("A011", pos, action=name, ref=uses.ref[:12], **problem)]
+        if info.exists is None:
+            if comment and _comment_may_be_newer(entry, catalog, comment):
+                return []  # a release after the catalog's lists: the catalog is older, not the pin wrong
+            if not catalog.releases_of(entry):
+                return []  # no release list for this action (data/releases/): nothing to look the SHA up in
+            return [finding("A007", pos, action=name, ref=uses.ref, sha=entry.sha, tag=entry.newest_tag)]
     if info.kind in ("short-sha", "other"):
         return [finding("A008", pos, action=name, ref=uses.ref, suggest=entry.tag_ref)]
     if info.exists is False:
         return [finding("A001", pos, action=name, ref=uses.ref, why=info.why, suggest=entry.tag_ref)]
     if info.exists is None:
-        return [finding("A009", pos, action=name, ref=uses.ref, newest=entry.newest_tag, as_of=entry.as_of)]
+        newest = catalog.newest_known(entry)
+        known = "v" + ".".join(map(str, newest)) if newest else entry.newest_tag
+        return [finding("A009", pos, action=name, ref=uses.ref, newest=known, as_of=entry.as_of)]
     if info.major is not None and info.major < entry.current_major_number:
         # node20 is the sharper reason to update, where the newer major left it
         if entry.older_majors.get(f"v{info.major}") == "node20" and entry.runtime != "node20":
             return [finding("A010", pos, action=name, ref=uses.ref, current=entry.tag_ref, runtime=entry.runtime)]
         return [finding("A002", pos, action=name, ref=uses.ref, current=entry.tag_ref, as_of=entry.as_of)]
     return []
+
+
+_PIN_COMMENT = re.compile(r"#\s*(?:tag[:=]?\s*)?v?(\d+(?:\.\d+){0,2})(?![\w.-])")
+
+
+def _pin_comment(step: Step, sha: str) -> str | None:
+    """The version a `uses: owner/repo@<sha> # v1.2.3` line names in its comment, as a tag (v1.2.3)."""
+    line, _ = step.value_position("uses")
+    lines = step.job.workflow.doc.text.splitlines()
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    at = text.find(sha)
+    match = _PIN_COMMENT.search(text, at + len(sha)) if at != -1 else None
+    return f"v{match.group(1)}" if match else None
+
+
+def _comment_problem(entry, catalog: Catalog, sha: str, info, comment: str) -> dict | None:
+    """Why a pin's comment names another release than its commit, or None."""
+    claimed_commit = catalog.commit_of(entry, comment)
+    is_major = comment.count(".") == 0
+    if is_major:  # a moving tag: the commit must be one of that major's releases
+        if info.exists and info.major != int(comment[1:]):
+            return {"why": f"the commit is {info.version}, not a {comment} release",
+                    "fix": f"write the comment '# {info.version}', or pin a {comment} release's commit"}
+        return None
+    if claimed_commit is None or claimed_commit == sha.lower():
+        return None
+    actual = info.version if info.exists else "no release the catalog knows"
+    return {"why": f"the comment says {comment}, whose commit is {claimed_commit[:12]}, but the commit is {actual}",
+            "fix": f"pin {entry.action}@{claimed_commit} # {comment}, or correct the comment"}
+
+
+def _comment_may_be_newer(entry, catalog: Catalog, comment: str) -> bool:
+    """A comment naming a moving major tag, or a version newer than the catalog's lists."""
+    version = tuple(int(p) for p in comment[1:].split(".")) + (0,) * (2 - comment.count("."))
+    newest = catalog.newest_known(entry)
+    return comment.count(".") == 0 or newest is None or version > newest \
+        or catalog.classify(entry, comment).exists is None
 
 
 def _input_findings(step: Step, catalog: Catalog) -> list[Finding]:
@@ -77,7 +127,10 @@ def _step_ref_findings(job: Job, workflow: Workflow, catalog: Catalog) -> list[F
                     if target is None:
                         close = difflib.get_close_matches(step_id, list(ids), n=1)
                         fix = f"did you mean '{close[0]}'?" if close else "give the step an id: or fix the name"
-                        findings.append(finding("A006", pos, problem=f"job '{job.id}' has no step with id '{step_id}'", fix=fix))
+                        missing = finding("A006", pos, problem=f"job '{job.id}' has no step with id '{step_id}'", fix=fix)
+                        if start[0] < pos[0]:  # the value starts above: a tool reporting its start means this
+                            missing = replace(missing, extra={"first_line": start[0]})
+                        findings.append(missing)
                         continue
                     if target.index >= index:
                         findings.append(finding(
@@ -92,7 +145,8 @@ def _step_ref_findings(job: Job, workflow: Workflow, catalog: Catalog) -> list[F
                     target = ids.get(step_id)
                     uses = target.uses if target else None
                     entry = catalog.get(uses.action) if uses and uses.kind == "action" else None
-                    if entry is None or output in entry.outputs:
+                    # property names in expressions ignore case: outputs.DIGEST is outputs.digest
+                    if entry is None or output.lower() in (o.lower() for o in entry.outputs):
                         continue
                     info = catalog.classify(entry, uses.ref) if uses.ref else None
                     if info is None or info.major != entry.current_major_number:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .. import datafile
@@ -447,7 +447,7 @@ def check(workflow: Workflow, catalog: Catalog) -> list[Finding]:
                 continue
             start = workflow.locate(text[expression.start: expression.end].split("\n")[0], place.anchor)
             for problem in problems:
-                _add(findings, workflow, problem, start)
+                _add(findings, workflow, problem, start, place.anchor[0])
         unclosed = first_unclosed(text)
         if unclosed is not None:
             shown = _short(text[unclosed:], 40)
@@ -461,8 +461,10 @@ def _one_line(value) -> str:
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(value))
 
 
-def _add(findings: dict, workflow: Workflow, problem: Problem, start: tuple[int, int]) -> None:
+def _add(findings: dict, workflow: Workflow, problem: Problem, start: tuple[int, int], first_line: int = 0) -> None:
     needle = problem.needle.splitlines()[0] if problem.needle.strip() else ""
     where = workflow.locate(needle, start) if needle else start
     found = finding(problem.rule, where, **{k: _one_line(v) for k, v in problem.values})
+    if 0 < first_line < found.line:  # the value starts above: a tool reporting the value's start means this
+        found = replace(found, extra={"first_line": first_line})
     findings.setdefault((found.rule, found.line, found.column, found.message), found)

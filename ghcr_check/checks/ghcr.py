@@ -6,6 +6,7 @@ every image reference, wherever it is built, must follow the OCI grammar.
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -15,8 +16,10 @@ from .. import imageref
 from ..catalog import _version_tuple
 from ..expressions import find_expressions
 from ..rules import Finding, finding
-from ..workflow import Job, Piece, Step, Workflow, iter_strings, shell_commands
+from ..preview.metadata import MetadataError, csv_fields, parse_images
+from ..workflow import Job, Piece, Step, Workflow, iter_strings, parse_permissions, shell_commands, shield
 from ..yamldoc import position, value_position
+from .forkpr import ForkPullRequest, both
 
 GHCR = "ghcr.io"
 RETIRED_REGISTRY = "docker.pkg.github.com"
@@ -33,6 +36,7 @@ PR_EVENTS = ("pull_request", "pull_request_target")
 # words in a condition that tell pull requests apart from pushes
 PR_GATES = ("github.event_name", "github.event.pull_request", "github.ref", "github.head_ref", "github.base_ref")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LOOKALIKE_HOSTS = ("ghcr.com", "ghcr.github.com", "ghcr.io.com", "gcr.io", "www.ghcr.io", "github.io")
 _DOCKER_LOGIN_GHCR = re.compile(r"\bdocker\s+login\b[^\n]*\bghcr\.io\b", re.IGNORECASE)
 
 
@@ -104,12 +108,72 @@ def _list_items(container, key, commas: bool):
             yield raw, ((line + 1 + newlines, 1) if block else (line, col))
 
 
+def _fields(raw: str) -> list[str]:
+    """One CSV record as docker's actions read it (quotes protect commas), expressions kept whole."""
+    shielded, restore = shield(raw)
+    try:
+        return [restore(f).strip() for f in csv_fields(shielded)]
+    except MetadataError:
+        return [restore(f).strip() for f in shielded.split(",")]
+
+
 def _attribute(raw: str, name: str) -> str | None:
-    for part in raw.split(","):
+    """The value of `name=` in a CSV line of attributes (cache-to, outputs); None if absent or computed."""
+    for part in _fields(raw):
         key, sep, val = part.partition("=")
-        if sep and key.strip() == name:
+        if sep and key.strip().lower() == name:
             return val.strip()
     return None
+
+
+def _metadata_images(step: Step):
+    """(image name, position) for each entry of metadata-action's images:, in the action's grammar
+    (one CSV line of names, or one image a line with name= and enable= attributes)."""
+    value = step.with_.get("images")
+    if isinstance(value, list):
+        value = "\n".join(str(v) for v in value)
+    if not isinstance(value, str):
+        return []
+    line, col = value_position(step.with_, "images")
+    block = "\n" in value.rstrip("\n")
+    shielded, restore = shield(value)
+    found = []
+    for number, text in enumerate(shielded.splitlines()):
+        entry = text.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        try:
+            images = parse_images([entry])
+        except MetadataError:
+            continue  # the action stops with its own error; the preview says which
+        for image in images:
+            found.append((restore(image.name), (line + 1 + number, 1) if block else (line, col)))
+    return found
+
+
+XARGS_ITEM = "$XARGS_ITEM"  # what xargs feeds a command: unknown before the run
+_XARGS_OPTIONS_WITH_VALUE = {"-I", "-i", "-n", "-L", "-P", "-d", "-E", "-s", "-a", "--max-args", "--max-procs",
+                             "--delimiter", "--arg-file", "--replace"}
+
+
+def _unwrap(words: list[str]) -> tuple[list[str], str | None]:
+    """The command xargs (or sudo, env) runs, and the text xargs replaces in it ('' when it appends)."""
+    fed = None
+    while words and words[0] in ("xargs", "sudo", "env", "command"):
+        head, words = words[0], words[1:]
+        if head == "xargs":
+            fed = ""
+            while words and words[0].startswith("-"):
+                option = words.pop(0)
+                if option in ("-I", "--replace") and words:
+                    fed = words.pop(0)
+                elif option.startswith("-I") and len(option) > 2:
+                    fed = option[2:]
+                elif option in _XARGS_OPTIONS_WITH_VALUE and words:
+                    words.pop(0)
+        while head == "env" and words and "=" in words[0]:
+            words = words[1:]
+    return words, fed
 
 
 def _run_image_words(words: list[str]) -> list[tuple[str, str]]:
@@ -127,8 +191,11 @@ def _run_image_words(words: list[str]) -> list[tuple[str, str]]:
         plain = [w for w in args if not w.startswith("-")]
         return plain[-1:] if plain else []
 
+    words, fed = _unwrap(words)
     if words[:1] == ["cosign"] and words[1:2] == ["sign"]:
-        return [(w, "sign") for w in last_positional(words[2:])]
+        args = [w.replace(fed, XARGS_ITEM) for w in words[2:]] if fed else words[2:]
+        signed = last_positional([w for w in args if w != "--yes" and w != "-y"])
+        return [(w, "sign") for w in (signed or ([XARGS_ITEM] if fed is not None else []))]
     if words[:1] != ["docker"]:
         return []
     rest = words[1:]
@@ -169,7 +236,7 @@ def image_uses(workflow: Workflow) -> list[ImageUse]:
                 if isinstance(service, dict) and isinstance(service.get("image"), str):
                     add(service["image"], value_position(service, "image"), "service", job, definition=service)
         for step in job.steps:
-            if step.is_action(BUILD_PUSH):
+            if step.acts_as(BUILD_PUSH):
                 for raw, approx in _list_items(step.with_, "tags", commas=True):
                     add(raw, approx, "tags", job, step)
                 for key in ("cache-from", "cache-to"):
@@ -180,13 +247,11 @@ def image_uses(workflow: Workflow) -> list[ImageUse]:
                 for raw, approx in _list_items(step.with_, "outputs", commas=False):
                     name = _attribute(raw, "name")
                     if name:
-                        for one in name.strip('"').split(","):
-                            add(one, approx, "outputs", job, step)
+                        for one in name.split(","):
+                            add(one.strip(), approx, "outputs", job, step)
             elif step.is_action(METADATA):
-                for raw, approx in _list_items(step.with_, "images", commas=False):
-                    name = _attribute(raw, "name") if "name=" in raw else raw
-                    if name:
-                        add(name, approx, "images", job, step, lowered=True)
+                for name, approx in _metadata_images(step):
+                    add(name, approx, "images", job, step, lowered=True)
             elif step.run:
                 start = step.value_position("run")
                 for words in shell_commands(step.run):
@@ -219,7 +284,7 @@ def push_targets(job: Job, uses: list[ImageUse]) -> list[tuple[Step, ImageUse]]:
         for use in by_step.get(step.index, []):
             if use.pushes:
                 targets.append((step, use))
-        if not step.is_action(BUILD_PUSH) or not _pushes(step):
+        if not step.acts_as(BUILD_PUSH) or not _pushes(step):
             continue
         for use in by_step.get(step.index, []):
             if use.where not in ("tags", "outputs"):
@@ -241,14 +306,37 @@ def _metadata_source(use: ImageUse, job: Job) -> Step | None:
     return step if step is not None and step.is_action(METADATA) else None
 
 
-def _registry_of(value, step: Step, workflow: Workflow) -> str | None:
-    """'docker.io' for no registry (login-action's default), the host when written out, else None."""
+UNKNOWN_LOGIN = "?"  # a login whose registry cannot be known (a local action not at hand, an input)
+
+
+def _host(registry: str) -> str:
+    """The host docker logs in to for a registry: value: docker drops a scheme and a path."""
+    text = registry.strip().lower()
+    text = re.sub(r"^[a-z]+://", "", text)
+    return text.split("/", 1)[0]
+
+
+def lookalike(registry: str) -> str | None:
+    """Why registry is probably meant as ghcr.io but is not written so; None if it is not such a host."""
+    text = registry.strip().lower()
+    host = _host(text)
+    if host == GHCR:
+        return None if text == GHCR else "docker logs in to ghcr.io all the same, but write the host alone"
+    if host == RETIRED_REGISTRY:
+        return "docker.pkg.github.com is GitHub's retired Docker registry; images and logins are on ghcr.io now"
+    if host in LOOKALIKE_HOSTS or difflib.SequenceMatcher(None, host, GHCR).ratio() >= 0.75:
+        return f"'{host}' is not GitHub's container registry, whose host is ghcr.io"
+    return None
+
+
+def _registry_of(value, step: Step, workflow: Workflow) -> str:
+    """'docker.io' for no registry (login-action's default), the host when written out, else UNKNOWN_LOGIN."""
     if value is None or not str(value).strip():
         return "docker.io"
     pieces = workflow.resolve(str(value), step.job, step)
     if all(p.literal for p in pieces):
-        return "".join(p.text for p in pieces).strip().lower()
-    return None
+        return _host("".join(p.text for p in pieces))
+    return UNKNOWN_LOGIN
 
 
 def _auth_entries(step: Step) -> list[dict] | None:
@@ -263,25 +351,60 @@ def _auth_entries(step: Step) -> list[dict] | None:
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def _logins(step: Step, workflow: Workflow) -> list[tuple[str | None, object]]:
+def _logins(step: Step, workflow: Workflow) -> list[tuple[str, object]]:
     """(registry, password value) for each registry a step logs in to.
 
     A docker/login-action step logs in to its `registry` (Docker Hub when none is
-    given), or to every entry of `registry-auth`; `docker login ghcr.io` in a script
-    logs in to ghcr.io with a password this check cannot see.
+    given), or to every entry of `registry-auth`; a local composite action to what its
+    action.yml logs in to (UNKNOWN_LOGIN when it is not at hand); `docker login ghcr.io`
+    in a script logs in to ghcr.io with a password this check cannot see.
     """
     if step.is_action(LOGIN):
         entries = _auth_entries(step)
         if entries is not None:
+            if not entries:
+                return [(UNKNOWN_LOGIN, None)]
             return [(_registry_of(e.get("registry"), step, workflow), e.get("password")) for e in entries]
         return [(_registry_of(step.with_.get("registry"), step, workflow), step.with_.get("password"))]
+    if step.uses is not None and step.uses.kind == "local":
+        registry = _local_action_login(step, workflow)
+        return [(registry, None)] if registry else []
     if step.run and _DOCKER_LOGIN_GHCR.search(step.run):
         return [(GHCR, None)]
     return []
 
 
-def _login_registries(step: Step, workflow: Workflow) -> list[str | None]:
+def _login_registries(step: Step, workflow: Workflow) -> list[str]:
     return [registry for registry, _ in _logins(step, workflow)]
+def _local_action_login(step: Step, workflow: Workflow) -> str | None:
+    """What a local composite action logs in to, read from its action.yml in the checkout."""
+    action = workflow.context.local_action(step.uses.raw)
+    if action is None:
+        return UNKNOWN_LOGIN  # not at hand: it may well log in
+    runs = action.get("runs") if isinstance(action, dict) else None
+    steps = runs.get("steps") if isinstance(runs, dict) else None
+    found = set()
+    for node in steps if isinstance(steps, list) else ():
+        if not isinstance(node, dict):
+            continue
+        uses = str(node.get("uses") or "")
+        if uses.lower().startswith(LOGIN + "@"):
+            registry = (node.get("with") or {}).get("registry") if isinstance(node.get("with"), dict) else None
+            if registry is None or not str(registry).strip():
+                found.add("docker.io")
+            elif "${{" in str(registry):
+                found.add(UNKNOWN_LOGIN)  # from the action's inputs
+            else:
+                found.add(_host(str(registry)))
+        elif uses.startswith("./"):
+            found.add(UNKNOWN_LOGIN)  # an action inside an action: not followed
+        elif isinstance(node.get("run"), str) and re.search(r"\b(docker|podman|buildah|oras|helm)\b[^\n]*\blogin\b",
+                                                            node["run"]):
+            found.add(GHCR if "ghcr.io" in node["run"] else UNKNOWN_LOGIN)
+    for answer in (GHCR, UNKNOWN_LOGIN):
+        if answer in found:
+            return answer
+    return next(iter(found), None)
 
 
 def _ghcr_logins(job: Job, before: int, workflow: Workflow) -> list[Step]:
@@ -365,10 +488,31 @@ def _attest_major(step: Step, catalog) -> int | None:
 
 # -- the rules -------------------------------------------------------------------
 
-def _reference_findings(uses: list[ImageUse]) -> list[Finding]:
+# Where each capital-carrying source takes its letters from: the owner, the whole repository, its name.
+_CAPITALS_FROM = {
+    "github.repository_owner": "owner", "$GITHUB_REPOSITORY_OWNER": "owner",
+    "github.event.repository.owner.login": "owner",
+    "github.repository": "repository", "$GITHUB_REPOSITORY": "repository",
+    "github.event.repository.full_name": "repository", "github.event.repository.name": "name",
+}
+
+
+def _capitals(source: str, context) -> bool | None:
+    """Does source hold capitals in this run? None where the run context does not say (an actor, no context)."""
+    part = _CAPITALS_FROM.get(source)
+    if part is None or not context.repository or "/" not in context.repository:
+        return None
+    owner, name = context.repository.split("/", 1)
+    text = {"owner": owner, "repository": context.repository, "name": name}[part]
+    return text != text.lower()
+
+
+def _reference_findings(uses: list[ImageUse], workflow: Workflow) -> list[Finding]:
     findings = []
     for use in uses:
         pieces = use.pieces
+        if any(not p.literal and p.source.startswith("$(") for p in pieces):
+            continue  # a command substitution: its output is unknown
         if len(pieces) == 1 and not pieces[0].literal:
             continue  # a single expression: nothing written to check
         checked = [Piece(p.text.lower()) if p.literal else p for p in pieces] if use.lowercased_by_action else pieces
@@ -378,28 +522,80 @@ def _reference_findings(uses: list[ImageUse]) -> list[Finding]:
             continue
         if not use.lowercased_by_action and use.registry == GHCR:
             piece = imageref.mixed_case_in_name(pieces)
-            if piece is not None:
-                findings.append(finding("G005", use.pos, ref=use.text, source=piece.source))
+            if piece is None:
+                continue
+            capitals = _capitals(piece.source, workflow.context)
+            if capitals is False:
+                continue  # this repository's names are lowercase: the push works
+            if capitals:
+                why = f"'{workflow.context.repository}' has capitals, so the push fails (repository name must be lowercase)"
+            else:
+                why = ("an owner with capitals makes the push fail (repository name must be lowercase); "
+                       "whether this one has them is not known here (ghcr-check --context repository=Owner/name)")
+            findings.append(finding("G005", use.pos, ref=use.text, source=piece.source, why=why,
+                                    severity="error" if capitals else "warning"))
     return findings
 
 
-def _permission_finding(job: Job) -> Finding | None:
+def _default_token_severity(job: Job) -> str:
+    return "error" if job.workflow.context.profile == "hardened" else "warning"
+
+
+def _caller_findings(job: Job) -> list[Finding] | None:
+    """G003 for a reusable workflow, from its same-repository callers; None when none are known."""
+    callers = job.workflow.context.callers()
+    if not callers:
+        return None
+    root = job.workflow.context.root
+    findings = []
+    for path, doc in callers:
+        for caller_id, caller in (doc.get("jobs") or {}).items():
+            uses = caller.get("uses") if isinstance(caller, dict) else None
+            if not isinstance(uses, str) or not uses.startswith("./"):
+                continue
+            if (root / uses.split("@")[0]).resolve() != workflow_path(job):
+                continue
+            block = caller.get("permissions", doc.get("permissions"))
+            name = f"{path.name}, job '{caller_id}'"
+            if block is None:
+                findings.append(finding(
+                    "G003", job.permissions_position(), job=job.id, severity=_default_token_severity(job),
+                    why=f"its caller ({name}) grants no permissions: block, so the run has the repository's default "
+                        "token permissions, read-only in new repositories",
+                    fix=f"add to job '{caller_id}' in {path.name}: permissions: {{contents: read, packages: write}}"))
+            elif parse_permissions(block).get("packages") != "write":
+                findings.append(finding(
+                    "G003", job.permissions_position(), job=job.id,
+                    why=f"its caller ({name}) grants packages: {parse_permissions(block).get('packages')}, "
+                        "and a called workflow gets no more than its caller",
+                    fix=f"add 'packages: write' to the permissions: of job '{caller_id}' in {path.name}"))
+    return findings
+
+
+def workflow_path(job: Job):
+    return job.workflow.context.path.resolve()
+
+
+def _permission_finding(job: Job) -> list[Finding]:
     granted, where = job.effective_permissions()
     if granted is not None and granted.get("packages") == "write":
-        return None
+        return []
     pos = job.permissions_position()
     if granted is None:
-        return finding(
-            "G003", pos, job=job.id,
-            why="no permissions: block grants packages: write (new repositories give GITHUB_TOKEN read-only access)",
+        if _triggers(job.workflow) == {"workflow_call"}:
+            return _caller_findings(job) or []  # the caller's grant applies; unknown callers: nothing to say
+        return [finding(
+            "G003", pos, job=job.id, severity=_default_token_severity(job),
+            why="it has no permissions: block, so it runs with the repository's default token permissions, "
+                "which are read-only in new repositories and many organisations",
             fix="add to the job: permissions: {contents: read, packages: write}",
-        )
+        )]
     owner = "its" if where == "job" else "the workflow's"
-    return finding(
+    return [finding(
         "G003", pos, job=job.id,
         why=f"{owner} permissions: give packages: {granted.get('packages', 'none')} (scopes a permissions: block leaves out are none)",
         fix="add 'packages: write' to the job's permissions:",
-    )
+    )]
 
 
 def _push_findings(job: Job, uses: list[ImageUse], workflow: Workflow) -> list[Finding]:
@@ -410,18 +606,20 @@ def _push_findings(job: Job, uses: list[ImageUse], workflow: Workflow) -> list[F
     first_push = min(targets, key=lambda t: t[0].index)[0]
     logins = [(s, _login_registries(s, workflow)) for s in job.steps[: first_push.index]]
     ghcr_logins = [s for s, registries in logins if GHCR in registries]
+    if not ghcr_logins and any(UNKNOWN_LOGIN in registries for _, registries in logins):
+        return findings  # a login we cannot read may be the one: unknown is not wrong
+    if not ghcr_logins and any(lookalike(r) for _, registries in logins for r in registries if r != UNKNOWN_LOGIN):
+        return findings  # G017 on the registry: line says what was meant
     if not ghcr_logins:
-        hub = [s for s, registries in logins if "docker.io" in registries and "registry" not in s.with_
-               and "registry-auth" not in s.with_]
+        hub = [s for s, registries in logins if "docker.io" in registries and s.is_action(LOGIN)
+               and "registry" not in s.with_ and "registry-auth" not in s.with_]
         if hub:
             findings.append(finding("G002", hub[0].key_position("uses"), job=job.id))
         else:
             findings.append(finding("G001", first_push.key_position("uses" if first_push.uses else "run"), job=job.id))
     sources = [_password_source(s, workflow) for s in ghcr_logins]
     if not ghcr_logins or any(src in TOKEN_SOURCES or src is None for src in sources):
-        problem = _permission_finding(job)
-        if problem:
-            findings.append(problem)
+        findings += _permission_finding(job)
     personal = [(s, src) for s, src in zip(ghcr_logins, sources)
                 if src and src.startswith("secrets.") and src not in TOKEN_SOURCES]
     if personal and all(use.owned_by_this_repository() for _, use in targets):
@@ -441,31 +639,31 @@ def _triggers(workflow: Workflow) -> set[str]:
     return set()
 
 
-def _gated(text) -> bool:
-    return isinstance(text, str) and any(gate in text for gate in PR_GATES)
-
-
-def _on_the_runner(registry: str | None) -> bool:
-    """A registry on the runner itself (a job's `services:` registry) needs no token or secret."""
-    if registry is None:
-        return False
-    host = registry[1:].split("]", 1)[0] if registry.startswith("[") else registry.split(":", 1)[0]
-    return host in ("localhost", "127.0.0.1", "::1")
-
-
 def _pull_request_findings(job: Job, uses: list[ImageUse], workflow: Workflow) -> list[Finding]:
+    """G006: a push to ghcr.io that a fork's pull request reaches, decided by evaluating every gate."""
     events = [e for e in PR_EVENTS if e in _triggers(workflow)]
-    if not events or _gated(job.node.get("if")):
+    if not events:
         return []
+    fork = ForkPullRequest(workflow, events[0])
     findings = []
     seen = set()
     for step, use in push_targets(job, uses):
-        if step.index in seen or _gated(step.node.get("if")) or _on_the_runner(use.registry):
+        if step.index in seen or use.registry not in (GHCR, None):
             continue
         seen.add(step.index)
-        if step.is_action(BUILD_PUSH) and _gated(step.with_.get("push")):
+        fork.undecided = ""
+        reached = fork.step_runs(step)
+        if reached is not False and step.acts_as(BUILD_PUSH):
+            reached = both(reached, fork.input_true(step, "push") if "push" in step.with_ else None)
+        if reached is False:
             continue
-        findings.append(finding("G006", step.key_position("uses" if step.uses else "run"), job=job.id, event=events[0]))
+        certain = reached is True and use.registry == GHCR
+        unknown = "" if certain else (
+            f"; whether it pushes there depends on '{fork.undecided}', which is not known before the run"
+            if fork.undecided else "; whether the image goes to ghcr.io is not known before the run")
+        findings.append(finding("G006", step.key_position("uses" if step.uses else "run"), job=job.id,
+                                event=events[0], verb="pushes" if certain else "may push", unknown=unknown,
+                                severity="error" if certain else "warning"))
     return findings
 
 
@@ -521,7 +719,7 @@ def _cosign_findings(job: Job, uses: list[ImageUse], workflow: Workflow) -> list
 def _build_step_findings(job: Job) -> list[Finding]:
     findings = []
     for step in job.steps:
-        if not step.is_action(BUILD_PUSH):
+        if not step.acts_as(BUILD_PUSH):
             continue
         platforms = step.with_.get("platforms")
         # docker/setup-docker-action can switch the runner's Docker to the containerd image
@@ -564,13 +762,33 @@ def _cleanup_findings(job: Job) -> list[Finding]:
     ]
 
 
+def _lookalike_findings(job: Job, workflow: Workflow) -> list[Finding]:
+    findings = []
+    for step in job.steps:
+        if not step.is_action(LOGIN) or not isinstance(step.with_.get("registry"), str):
+            continue
+        pieces = workflow.resolve(step.with_["registry"], job, step)
+        if not all(p.literal for p in pieces):
+            continue
+        written = "".join(p.text for p in pieces).strip()
+        why = lookalike(written)
+        if why and _host(written) != RETIRED_REGISTRY:  # G016 reports the retired registry, on this line too
+            works = _host(written) == GHCR
+            findings.append(finding("G017", value_position(step.with_, "registry"), registry=written, why=why,
+                                    severity="warning" if works else "error"))
+    return findings
+
+
 def _retired_registry_findings(workflow: Workflow) -> list[Finding]:
     findings = []
+    login_registries = {id(s.with_) for j in workflow.jobs for s in j.steps if s.is_action(LOGIN)}
     for parent, key, text in iter_strings(workflow.root):
         if RETIRED_REGISTRY in text.lower():
+            on_login = key == "registry" and id(parent) in login_registries
+            fix = "write 'registry: ghcr.io'" if on_login else "use ghcr.io/OWNER/NAME instead"
             start = position(parent, key=key) if isinstance(parent, dict) else position(parent, index=key)
             word = next((w for w in re.split(r"[\s,'\"]+", text) if RETIRED_REGISTRY in w.lower()), RETIRED_REGISTRY)
-            findings.append(finding("G016", workflow.locate(RETIRED_REGISTRY, start), ref=word))
+            findings.append(finding("G016", workflow.locate(RETIRED_REGISTRY, start), ref=word, fix=fix))
     return findings
 
 
@@ -585,13 +803,13 @@ def _login_input_findings(job: Job) -> list[Finding]:
             continue
         others = [key for key in _NOT_WITH_REGISTRY_AUTH if str(step.with_.get(key) or "").strip()]
         if others:
-            findings.append(finding("G017", step.value_position("with"), inputs=", ".join(others)))
+            findings.append(finding("G018", step.value_position("with"), inputs=", ".join(others)))
     return findings
 
 
 def check(workflow: Workflow, catalog) -> list[Finding]:
     uses = image_uses(workflow)
-    findings = _reference_findings(uses) + _retired_registry_findings(workflow)
+    findings = _reference_findings(uses, workflow) + _retired_registry_findings(workflow)
     for job in workflow.jobs:
         findings += _push_findings(job, uses, workflow)
         findings += _pull_request_findings(job, uses, workflow)
@@ -601,4 +819,5 @@ def check(workflow: Workflow, catalog) -> list[Finding]:
         findings += _container_findings(job, uses)
         findings += _cleanup_findings(job)
         findings += _login_input_findings(job)
+        findings += _lookalike_findings(job, workflow)
     return findings

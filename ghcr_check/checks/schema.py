@@ -30,7 +30,45 @@ def schema_path() -> Path:
 
 @lru_cache(maxsize=1)
 def _schema() -> dict:
-    return json.loads(schema_path().read_text("utf-8"))
+    return patch_deviations(json.loads(schema_path().read_text("utf-8")))
+
+
+# Where the SchemaStore schema is stricter than GitHub. The one place the schema is changed:
+# each entry is (what GitHub accepts, where GitHub's own parser says so, the change). The source
+# for all three is GitHub's workflow parser, actions/languageservices,
+# workflow-parser/src/workflow-v1.0.json (read 2026-11-30).
+SCHEMA_DEVIATIONS = (
+    ("a single string for branches:, tags:, paths: and their -ignore filters (`branches: main`)",
+     "event-branches and its siblings are one-of non-empty-string, sequence-of-non-empty-string",
+     "definitions.globs also takes a non-empty string"),
+    ("strategy: without matrix: (`strategy: {fail-fast: false}`)",
+     "strategy is a mapping whose properties (matrix, fail-fast, max-parallel) are all optional",
+     "definitions.normalJob.properties.strategy.required loses 'matrix'"),
+    ("an env: key with no value (`PASSWORD:`), which the runner sets to the empty string",
+     "workflow-env, job-env and step-env are mappings of loose string values; a null scalar reads as ''",
+     "definitions.env values also take null"),
+    ("a workflow_call secret declared by name alone (`secrets: {registry_token: }`)",
+     "workflow-call-secret-definition is one-of null, workflow-call-secret-mapping-definition",
+     "each on.workflow_call.secrets entry also takes null"),
+)
+
+
+def patch_deviations(schema: dict) -> dict:
+    """The schema with SCHEMA_DEVIATIONS applied (a KeyError here means the schema changed shape)."""
+    definitions = schema["definitions"]
+    globs = definitions["globs"]
+    definitions["globs"] = {"oneOf": [{"type": "string", "minLength": 1}, globs]}
+    strategy = definitions["normalJob"]["properties"]["strategy"]
+    strategy["required"] = [key for key in strategy.get("required", []) if key != "matrix"]
+    if not strategy["required"]:
+        del strategy["required"]
+    values = definitions["env"]["oneOf"][0]["additionalProperties"]
+    values["oneOf"] = [*values["oneOf"], {"type": "null"}]
+    call = next(branch for branch in schema["properties"]["on"]["oneOf"] if "workflow_call" in branch.get("properties", {}))
+    secrets = call["properties"]["workflow_call"]["oneOf"][1]["properties"]["secrets"]["patternProperties"]
+    for pattern, definition in secrets.items():
+        secrets[pattern] = {"oneOf": [{"type": "null"}, definition]}
+    return schema
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,8 @@ get a value or an explicit "unknown", never a guess.
 """
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 
 from . import parser as syntax
@@ -16,6 +18,20 @@ STATUS_FUNCTIONS = {"success": True, "always": True, "failure": False, "cancelle
 
 class Unknown(Exception):
     """A value the evaluator cannot know (a secret, a function it does not model, ...); the message says why."""
+
+@dataclass(frozen=True)
+class KnownTruth:
+    """A value whose truth is known but not the value itself: `unknown || 'x'` is truthy whatever
+    the unknown side holds. Usable as a condition; as text or in a comparison it is unknown."""
+
+    truth: bool
+
+
+def _known(value):
+    if isinstance(value, KnownTruth):
+        raise Unknown("a value is known only to be " + ("truthy" if value.truth else "falsy"))
+    return value
+
 
 @dataclass(frozen=True)
 class ContextPath:
@@ -43,6 +59,8 @@ def _to_number(value) -> float:
 
 
 def truthy(value) -> bool:
+    if isinstance(value, KnownTruth):
+        return value.truth
     if isinstance(value, float):
         return value == value and value != 0
     return value not in (None, False, "")
@@ -50,6 +68,7 @@ def truthy(value) -> bool:
 
 def to_text(value) -> str:
     """A value as `${{ }}` puts it into a string."""
+    value = _known(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -70,6 +89,7 @@ def _equal(a, b) -> bool:
 
 
 def _compare(op: str, a, b) -> bool:
+    a, b = _known(a), _known(b)
     if op == "==":
         return _equal(a, b)
     if op == "!=":
@@ -135,7 +155,17 @@ class Evaluator:
         if isinstance(node, syntax.Not):
             return not truthy(self.value(node.operand))
         if isinstance(node, syntax.Binary):
-            left = self.value(node.left)
+            if node.op in ("&&", "||"):
+                try:
+                    left = self.value(node.left)
+                except Unknown:
+                    # three values: `unknown && false` is falsy and `unknown || true` truthy, whatever the unknown is
+                    right = self.value(node.right)
+                    if truthy(right) == (node.op == "||"):
+                        return KnownTruth(truthy(right))
+                    raise
+            else:
+                left = self.value(node.left)
             if node.op == "&&":
                 return self.value(node.right) if truthy(left) else left
             if node.op == "||":
@@ -159,11 +189,40 @@ class Evaluator:
             return to_text(needle).casefold() in to_text(haystack).casefold()
         if name == "format" and values:
             return _format(to_text(values[0]), values[1:])
+        if name == "fromjson" and len(values) == 1:
+            try:
+                return _from_json(json.loads(to_text(values[0])))
+            except ValueError:
+                raise Unknown(f"fromJSON('{to_text(values[0])}') is not JSON") from None
+        if name == "tojson" and len(values) == 1:
+            return json.dumps(_to_json(values[0]), indent=2)
         if name == "join" and values:
             items = values[0] if isinstance(values[0], list) else [values[0]]
             sep = to_text(values[1]) if len(values) > 1 else ","
             return sep.join(to_text(item) for item in items)
         raise Unknown(f"the function {name}() is not previewed")
+
+
+def _from_json(value):
+    """JSON as expression values: every number is a float."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return {k: _from_json(v) for k, v in value.items()}
+
+
+def _to_json(value):
+    value = _known(value)
+    if isinstance(value, float) and value.is_integer() and not math.isinf(value):
+        return int(value)
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _to_json(v) for k, v in value.items()}
+    return value
 
 
 def evaluate_expression(text: str, lookup):

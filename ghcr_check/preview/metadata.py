@@ -171,6 +171,7 @@ def parse_tag_rule(line: str) -> TagRule:
         if "pattern" not in attrs:
             raise MetadataError(f"Missing pattern attribute for {line}")
         attrs.setdefault("value", "")
+        attrs.setdefault("match", "")
     elif rule_type == "edge":
         attrs.setdefault("branch", "")
     elif rule_type == "ref":
@@ -511,6 +512,7 @@ class Meta:
             "sha": self.short_sha,
             "base_ref": base_ref,
             "is_default_branch": is_default_branch,
+            "is_not_default_branch": lambda: "true" if is_default_branch() == "false" else "false",
             "date": _date_helper(ctx.date),
             "commit_date": _date_helper(ctx.commit_date or ctx.date),
         }
@@ -562,7 +564,17 @@ class Meta:
         tag = _after("refs/tags/", self.ctx.ref)
         if tag is None and not rule.attrs["value"]:
             return None
-        raw = self.expand(rule.attrs["value"]) if rule.attrs["value"] else tag.replace("/", "-")
+        raw = self.expand(rule.attrs["value"]) if rule.attrs["value"] else tag
+        if rule.attrs.get("match"):  # the action keeps the regular expression's first group
+            try:
+                found = re.search(rule.attrs["match"], raw)
+            except re.error:
+                raise NotPreviewed(f"match={rule.attrs['match']} is a regular expression the preview cannot read") from None
+            if found is not None:
+                if found.re.groups < 1 or found.group(1) is None:
+                    raise MetadataError(f"match={rule.attrs['match']} has no group: the action takes its first group")
+                raw = found.group(1)
+        raw = raw.replace("/", "-")
         parsed = parse_semver(raw)
         if parsed is None:
             return None  # the action warns "... is not a valid semver" and skips the rule

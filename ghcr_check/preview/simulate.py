@@ -242,7 +242,7 @@ class _Pass:
 
     def may_push(self, job: Job) -> bool:
         for step in job.steps:
-            if step.is_action(BUILD_PUSH):
+            if step.acts_as(BUILD_PUSH):
                 value = step.with_.get("push")
                 if not (value is False or (isinstance(value, str) and value.strip().lower() == "false")):
                     return True
@@ -269,13 +269,13 @@ class _Pass:
                 self.run_script(job, step, state)
             elif step.is_action(METADATA):
                 self.metadata(job, step, state)
-            elif step.is_action(BUILD_PUSH):
+            elif step.acts_as(BUILD_PUSH):
                 self.build_push(job, step, state)
             elif any(step.is_action(a) for a in OTHER_PUSHING_ACTIONS):
                 raise NotPreviewed(f"{_named(step)} uses {step.uses.action}, whose pushes are not previewed")
 
     def step_may_push(self, step: Step) -> bool:
-        return (step.is_action(BUILD_PUSH) or any(step.is_action(a) for a in OTHER_PUSHING_ACTIONS)
+        return (step.acts_as(BUILD_PUSH) or any(step.is_action(a) for a in OTHER_PUSHING_ACTIONS)
                 or _shell_push(step))
 
     def forget(self, step: Step, state: _JobState, why: str) -> None:

@@ -79,14 +79,19 @@ def test_github_format_writes_annotations(workflows: Path):
 
 
 def test_stdin():
-    result = run("-", stdin=example("rules/G005/fail").encode())
+    result = run("-", stdin=example("rules/G003/fail").encode())
     assert result.returncode == 1
-    assert result.stdout.decode().startswith("-:") and " G005 " in result.stdout.decode()
+    assert result.stdout.decode().startswith("-:") and " G003 " in result.stdout.decode()
 
 
-def test_warnings_alone_exit_0():
+def test_warnings_and_infos_alone_exit_0():
+    result = run("-", stdin=example("rules/G005/fail").encode())
+    assert result.returncode == 0 and " warning G005 " in result.stdout.decode()
     result = run("-", stdin=example("rules/A002/fail").encode())
-    assert result.returncode == 0 and " warning A002 " in result.stdout.decode()
+    out = result.stdout.decode()
+    assert result.returncode == 0 and " info A002 " in out and out.endswith("0 errors, 0 warnings, 1 info\n")
+    annotations = run("--format", "github", "-", stdin=example("rules/A002/fail").encode()).stdout.decode()
+    assert annotations.startswith("::notice file=-,")  # GitHub's annotation for an info
 
 
 def test_usage_errors_exit_2():
@@ -134,3 +139,35 @@ def test_hostile_input_is_a_finding_not_a_crash(name: str, tmp_path: Path):
     assert [f["rule"] for f in findings if f["path"] == str(bad)] == [rule]
     assert not [f for f in findings if f["path"] == str(good)], "the other file is still checked, and clean"
     assert result.returncode == 1
+
+
+CAPITALS = example("rules/G005/fail")
+
+
+def test_context_repository_decides_whether_an_owner_with_capitals_is_an_error(tmp_path):
+    path = tmp_path / "publish.yml"
+    path.write_text(CAPITALS)
+    unknown = run(path, cwd=tmp_path)
+    assert unknown.returncode == 0 and b"warning G005" in unknown.stdout
+    known = run("--context", "repository=Octo-Org/hello", path, cwd=tmp_path)
+    assert known.returncode == 1 and b"error G005" in known.stdout and b"'Octo-Org/hello' has capitals" in known.stdout
+    lowercase = run("--context", "repository=octo-org/hello", path, cwd=tmp_path)
+    assert lowercase.returncode == 0 and b"G005" not in lowercase.stdout
+
+
+def test_inside_a_git_checkout_the_origin_remote_names_the_repository(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", "git@github.com:Octo-Org/hello.git"],
+                   check=True)
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "publish.yml").write_text(CAPITALS)
+    result = run(".github/workflows/publish.yml", cwd=tmp_path)
+    assert result.returncode == 1 and b"error G005" in result.stdout
+
+
+def test_context_keys_only_the_preview_reads_still_need_preview(tmp_path):
+    path = tmp_path / "publish.yml"
+    path.write_text(CAPITALS)
+    result = run("--context", "default_branch=trunk", path, cwd=tmp_path)
+    assert result.returncode == 2 and b"only applies with --preview" in result.stderr

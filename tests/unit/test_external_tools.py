@@ -191,15 +191,19 @@ def test_the_hardened_profile_runs_the_pedantic_persona():
     assert rules_of(check({"w": text}, profile="hardened")["w"]) == ["Z003", "Z006", "Z008"]
 
 
-def test_actionlint_kinds_map_to_rules_and_node20_is_left_to_a010():
+def test_actionlint_kinds_map_to_rules_and_node20_is_one_finding_of_one_severity():
     assert actionlint.rule_for("expression", '"github.event.issue.title" is potentially untrusted. avoid') == "L003"
     assert actionlint.rule_for("expression", 'property "x" is not defined in object type {}') == "L002"
     assert actionlint.rule_for("runner-label", "label x is unknown") == "L005"
     assert actionlint.rule_for("some-new-kind", "anything") == actionlint.OTHER_RULE
-    assert actionlint.rule_for("action", 'runtime "node20" is deprecated in GitHub Actions; removal') is None
+    assert actionlint.rule_for("action", 'runtime "node20" is deprecated in GitHub Actions; removal') == "L018"
     old = PUBLISH.replace("actions/checkout@v7", "actions/checkout@v4")
-    assert check({"w": old}, layers=("yaml", "actionlint"))["w"] == []
-    assert rules_of(check({"w": old})["w"]) == ["A010"]
+    assert check({"w": old}, layers=("yaml", "actionlint"))["w"] == []  # catalogued: A010 says it, with what to update to
+    assert [(f.rule, f.severity) for f in check({"w": old})["w"]] == [("A010", "info")]
+    # an action outside the catalog: actionlint's notice is kept, with A010's severity
+    outside = PUBLISH.replace("      - uses: actions/checkout@v7\n", "      - uses: actions/setup-go@v5\n      - uses: actions/checkout@v7\n")
+    found = [(f.rule, f.severity) for f in check({"w": outside})["w"] if f.rule.startswith(("A", "L"))]
+    assert found == [("L018", "info")]
 
 
 def test_positions_are_characters_not_bytes():

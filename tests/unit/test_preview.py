@@ -216,6 +216,31 @@ def test_semver_patterns(ref, pattern, expected):
     assert result.tags == [f"name/app:{mt.sanitize_tag(expected)}"]
 
 
+@pytest.mark.parametrize("rules,ref,expected", [
+    # match= keeps the regular expression's first group of the version text
+    ("type=semver,pattern={{version}},value=app/v1.2.3,match=app/(.*)", "refs/heads/master", ["1.2.3"]),
+    ("type=semver,pattern={{major}},match=^release-(.*)$", "refs/tags/release-2.4.0", ["2"]),
+    # value= gives semver its text on any ref
+    ("type=semver,pattern={{major}}.{{minor}},value=3.1.4", "refs/heads/master", ["3.1"]),
+    # type=raw is the default type, and a bare field is the value
+    ("nightly", "refs/heads/master", ["nightly"]),
+    ("type=raw,edge,enable={{is_not_default_branch}}", "refs/heads/feature", ["edge"]),
+    ("type=raw,edge,enable={{is_not_default_branch}}", "refs/heads/master", []),
+    # a quoted field keeps its comma
+    ('type=raw,"value=a,b"', "refs/heads/master", ["a-b"]),
+])
+def test_more_tag_grammar(rules, ref, expected):
+    ctx = mt.MetaContext("push", ref, SHA_DEV, "master", date=CLOCK)
+    result = mt.compute("name/app", rules, "latest=false", ctx)
+    assert result.tags == [f"name/app:{tag}" for tag in expected]
+
+
+def test_a_semver_match_without_a_group_stops_the_action():
+    ctx = mt.MetaContext("push", "refs/tags/v1.2.3", SHA_DEV, "master", date=CLOCK)
+    with pytest.raises(mt.MetadataError, match="first group"):
+        mt.compute("name/app", "type=semver,pattern={{version}},match=v\\d", None, ctx)
+
+
 @pytest.mark.parametrize("event,ref,expected", [
     # README, type=ref table (with the default rules: branch, tag and pr)
     ("pull_request", "refs/pull/2/merge", "pr-2"),
@@ -653,7 +678,10 @@ def test_bad_context_says_what_to_write(pair, message):
     ("github.ref == 'REFS/HEADS/MAIN'", True),  # string comparison ignores case
     ("startsWith(github.ref, 'refs/tags/')", False),
     ("github.ref_name == 'main' && github.repository_owner == 'octo-org'", True),
-    ("contains(fromJSON('[]'), 'x') || true", None),  # fromJSON is outside the subset
+    ("contains(fromJSON('[]'), 'x') || true", True),
+    ("hashFiles('go.sum') == 'x'", None),  # hashFiles is outside the subset
+    ("hashFiles('go.sum') == 'x' || true", True),  # true whatever the unknown side is
+    ("hashFiles('go.sum') == 'x' && false", False),
     ("format('{0}/{1}', github.repository_owner, 'app') == 'Octo-Org/app'", True),
     ("!cancelled() && success()", True),
     ("github.event.pull_request.number == 42", False),  # null on a push, not 42
@@ -715,7 +743,7 @@ def test_cli_previews_even_a_file_that_does_not_parse(files):
 @pytest.mark.parametrize("args,message", [
     (["--preview", "push:main"], "push needs a full ref"),
     (["--preview", "schedule", "--context", "sha=xyz"], "40 hex digits"),
-    (["--context", "sha=" + "a" * 40], "--context only applies with --preview"),
+    (["--context", "sha=" + "a" * 40], "--context sha only applies with --preview"),
 ])
 def test_cli_usage_errors_exit_2_with_one_line(files, args, message):
     result = ghcr_check(*args, "publish.yml", cwd=files)

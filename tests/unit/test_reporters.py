@@ -10,7 +10,7 @@ from ghcr_check import reporters, rules
 from ghcr_check.rules import finding
 
 FINDINGS = [
-    finding("G006", (12, 5), job="publish", event="pull_request").at(".github/workflows/publish.yml"),
+    finding("G006", (12, 5), job="publish", event="pull_request", verb="pushes", unknown="").at(".github/workflows/publish.yml"),
     finding("A002", (20, 15), action="actions/checkout", ref="v4", current="v7", as_of="2026-07-20").at("/abs/path/ci.yml"),
 ]
 

@@ -22,7 +22,7 @@ ENGINE_LAYERS = set(rules.layer_names("document", "batch"))  # the layers whose 
 def test_registry_entries_are_well_formed():
     for rule_id, rule in registry().items():
         assert re.fullmatch(r"[A-Z]\d{3}", rule_id)
-        assert rule.severity in ("error", "warning")
+        assert rule.severity in ("error", "warning", "info")
         assert rule.id.startswith(PREFIXES[rule.layer]), rule_id
         for text in (rule.message, rule.fix, rule.summary):
             assert text.strip() and "\n" not in text, rule_id
