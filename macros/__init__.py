@@ -19,7 +19,7 @@ if _PROJECT not in sys.path:  # loaded as a lone file: make the project's packag
 from ghcr_check.catalog import load_catalog  # noqa: E402
 from ghcr_check import __version__  # noqa: E402
 from ghcr_check.rules import project as project_data  # noqa: E402
-from macros import command_output, render, sitebuild  # noqa: E402
+from macros import render, sitebuild  # noqa: E402
 from macros.tag_preview import place as place_tag_preview  # noqa: E402
 
 BUILD_ATTRIBUTE = "course_build"
@@ -98,7 +98,7 @@ def define_env(env):
     @env.macro
     def ghcr_check_example(args, files=None, status=None):
         """`ghcr-check ARGS` run on files (path -> snippet ID or text), with its real output."""
-        return command_output.run_example(build.library, args, files, status)
+        return _stopping(env, build, lambda: build.place_command_example(_page_uri(env), args, files, status))
 
     @env.macro
     def catalog_table():

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ghcr_check import engine, worker
-from . import render
+from . import command_output, render
 from ghcr_check.catalog import load_catalog
 from .render import Placement, snippet_markdown
 from ghcr_check.rules import Finding
@@ -316,6 +316,16 @@ class SiteBuild:
         self._judge(snippet, page)
         text = self.texts[(snippet.id, snippet.renderings[0])]
         return render.exercise_markdown(snippet, text, page_uri, question, answer, snippet.expected_rules[0])
+
+    def place_command_example(self, page_uri: str, args: str, files=None, status=None) -> str:
+        """`ghcr-check ARGS` run on files while the site builds, with what it really prints; an exit
+        status other than the page says is recorded (D015), never raised."""
+        markdown, code = command_output.run_example(self.library, args, files)
+        if status is not None and code != status:
+            self.failures.append(Failure(f"{self.docs_dir}/{page_uri}", None, finding(
+                "D015", args=args, status=code, expected=status,
+                fix="change the example or the text around it, so the page says what the command does now")))
+        return markdown
 
     def place_fact(self, fact_id: str, page_uri: str, as_error: bool = False) -> str:
         """A fact's statement (or an error's text) for page_uri; its source goes to the page's foot."""

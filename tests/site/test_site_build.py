@@ -139,3 +139,13 @@ def test_rule_pages_link_back_to_the_pages_that_teach_them():
     assert titles["troubleshooting/push-denied.md"] == "The push is refused"  # the heading, not front matter
     page = build.generated_pages()["reference/rules/G003.md"]
     assert "## Why it matters" in page and "[GITHUB_TOKEN and permissions](../../explanation/github-token.md)" in page
+
+
+def test_a_command_example_that_exits_otherwise_than_the_page_says_is_a_build_failure():
+    build = _site_build()
+    markdown = build.place_command_example("reference/x.md", "--version", status=1)
+    assert markdown.startswith("```console\n$ ghcr-check --version\nghcr-check ")
+    (failure,) = build.failures
+    assert failure.page == "docs/reference/x.md" and failure.finding.rule == "D015"
+    assert "ghcr-check --version exited 0, not 1" in failure.line()
+    assert build.place_command_example("reference/x.md", "--version", status=0) and len(build.failures) == 1
