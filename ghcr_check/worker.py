@@ -73,5 +73,18 @@ class Worker:
         self.process.wait()
 
 
+def main() -> int:
+    try:
+        request = json.loads(sys.stdin.read())
+    except ValueError as error:
+        print(f"ghcr_check.worker: the request is not JSON ({error})", file=sys.stderr)
+        return 2
+    try:
+        run(request, sys.stdout)
+    except BrokenPipeError:  # the front end stopped waiting (its build failed before the end)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+    return 0
+
+
 if __name__ == "__main__":
-    run(json.loads(sys.stdin.read()), sys.stdout)
+    sys.exit(main())
