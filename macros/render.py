@@ -185,6 +185,19 @@ def _page_link(page: str, titles: dict, from_uri: str) -> str:
     return f"[{title}]({target})"
 
 
+_BATCH_LAYERS = {layer.name: layer.title for layer in registry.layers("batch")}
+
+
+def _imported_rule_silence(rule) -> str:
+    """What every imported rule (zizmor, actionlint) has in common, where its entry says nothing more."""
+    if rule.layer not in _BATCH_LAYERS:
+        return ""
+    tool = rule.layer
+    return (f"whenever {tool} does not report it, and on a line where one of ghcr-check's own rules already "
+            f"reports the same problem (the rule's `duplicates:` in ghcr_check/data/rules/{tool}.yml): one "
+            f"problem, one finding. A file that is not valid YAML gets no {tool} finding: the YAML rules say why.")
+
+
 def rule_page_markdown(rule, has_examples: bool, teaching: tuple = (), titles: dict | None = None) -> str:
     """The reference page of one rule; its examples are placed (and so checked) by the macros.
 
@@ -201,8 +214,9 @@ def rule_page_markdown(rule, has_examples: bool, teaching: tuple = (), titles: d
     ]
     if rule.why:
         lines += ["## Why it matters", "", rule.why, ""]
-    if rule.silent:
-        lines += ["## When it stays silent", "", rule.silent, ""]
+    silent = rule.silent or _imported_rule_silence(rule)
+    if silent:  # entries read as "for ...", "where ...": the page's sentence starts with a capital
+        lines += ["## When it stays silent", "", silent[:1].upper() + silent[1:], ""]
     lines += [
         "## What ghcr-check says",
         "",
