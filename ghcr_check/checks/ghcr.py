@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from .. import imageref
+from .. import datafile, imageref
 from ..catalog import _version_tuple
 from ..expressions import find_expressions
 from ..rules import Finding, finding
@@ -33,9 +33,7 @@ TOKEN_SOURCES = {"secrets.GITHUB_TOKEN", "github.token"}
 OWN_REPOSITORY_SOURCES = {"github.repository", "github.repository_owner", "$GITHUB_REPOSITORY",
                           "$GITHUB_REPOSITORY_OWNER"}
 PR_EVENTS = ("pull_request", "pull_request_target")
-# words in a condition that tell pull requests apart from pushes
-PR_GATES = ("github.event_name", "github.event.pull_request", "github.ref", "github.head_ref", "github.base_ref")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# hosts a hurried login means as ghcr.io (G017)
 LOOKALIKE_HOSTS = ("ghcr.com", "ghcr.github.com", "ghcr.io.com", "gcr.io", "www.ghcr.io", "github.io")
 _DOCKER_LOGIN_GHCR = re.compile(r"\bdocker\s+login\b[^\n]*\bghcr\.io\b", re.IGNORECASE)
 
@@ -345,7 +343,7 @@ def _auth_entries(step: Step) -> list[dict] | None:
     if raw is None:
         return None
     try:
-        entries = yaml.load(str(raw), Loader=_LOADER) if isinstance(raw, str) else raw  # noqa: S506 - a safe loader
+        entries = datafile.load_text(str(raw)) if isinstance(raw, str) else raw
     except yaml.YAMLError:  # a value we cannot read is unknown, not wrong
         return []
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
