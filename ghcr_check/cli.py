@@ -27,10 +27,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import config, engine, reporters, rules
-from .context import origin_repository
+from .context import WORKFLOW_SUFFIXES, origin_repository
 from .rules import Finding
 
-WORKFLOW_SUFFIXES = (".yml", ".yaml")
 FORMATS = reporters.FORMATS
 
 

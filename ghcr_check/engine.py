@@ -16,7 +16,7 @@ import time
 # thread defines a dataclass (the lazily loaded layers) leaves dataclasses reading a
 # half-initialised typing module ("partially initialized module 'typing'").
 import typing  # noqa: F401
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
