@@ -31,6 +31,32 @@ def snapshot(dest: Path, source: Path = ROOT) -> Path:
     return dest
 
 
+def installed(project: Path, dest: Path) -> Path:
+    """The checker of the snapshot at project laid out as `pip install` of its wheel lays it out,
+    in a fresh virtual environment at dest; returns its bin folder.
+
+    The package goes into site-packages, byte-compiled (pip compiles at install); the console
+    script is pip's; the dependencies are the project's own, reached through a .pth file, and
+    zizmor and actionlint sit beside the interpreter as their wheels put them. What the editable
+    install of `make install` adds to every start (its import finder) is not there: a reader
+    who installs the checker does not have it."""
+    subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(dest)], check=True, timeout=120)
+    site = next((dest / "lib").glob("python3.*/site-packages"))
+    shutil.copytree(project / "ghcr_check", site / "ghcr_check", ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(site / "ghcr_check")], check=True, timeout=300)
+    ours = next(Path(p) for p in sys.path if p.endswith("site-packages") and Path(p, "yaml").is_dir())
+    (site / "project-dependencies.pth").write_text(f"{ours}\n")
+    bin_folder = dest / "bin"
+    for tool in ("zizmor", "actionlint"):
+        (bin_folder / tool).symlink_to((BIN / tool).resolve())
+    script = bin_folder / "ghcr-check"
+    script.write_text(f"#!{bin_folder / 'python'}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n"
+                      "from ghcr_check.cli import main\nif __name__ == '__main__':\n"
+                      "    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n    sys.exit(main())\n")
+    script.chmod(0o755)
+    return bin_folder
+
+
 def snapshot_env(project: Path, **extra: str) -> dict[str, str]:
     """Environment for a process that must import the snapshot's engine, not the working tree's."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(project)}

@@ -6,6 +6,8 @@ zizmor is the floor: ghcr-check runs it (and actionlint, and its own layers) on 
 file, so a reader who already runs zizmor pays the difference. Each round writes fresh
 file contents (a new comment line per file), so the check cache, which ghcr-check
 keeps between runs, never answers; every time is a whole process, start-up included.
+ghcr-check runs as a reader has it after `pip install`: the snapshot laid out in a fresh
+virtual environment as its wheel installs it, byte-compiled (common.installed).
 Rounds interleave the four commands. Goal: ghcr-check <= 2x zizmor alone, for 1 file
 and for 200 files. The last line is a JSON object with the figures.
 """
@@ -29,7 +31,8 @@ def main() -> None:
     sets = {"1": dict(list(corpus.items())[:1]), str(args.count): corpus}
     with common.workspace("startup") as work:
         engine = common.snapshot(work / "project", args.project)
-        env = common.snapshot_env(engine, GHCR_CHECK_CACHE=str(work / "cache"))  # a real cache, never warm
+        bin_folder = common.installed(engine, work / "venv")
+        env = {**common.snapshot_env(engine, GHCR_CHECK_CACHE=str(work / "cache")), "PYTHONPATH": ""}  # a real cache
         folders = {size: work / size / ".github" / "workflows" for size in sets}
         for folder in folders.values():
             folder.mkdir(parents=True)
@@ -46,7 +49,7 @@ def main() -> None:
                 path = folders[size] / name
                 path.write_text(f"# round {stamp}\n{text}", "utf-8")
                 files.append(str(path))
-            command = ([str(common.BIN / "ghcr-check"), "--format", "json", *files] if tool == "ghcr-check"
+            command = ([str(bin_folder / "ghcr-check"), "--format", "json", *files] if tool == "ghcr-check"
                        else [str(common.BIN / "zizmor"), *ZIZMOR_ARGUMENTS, *files])
             seconds, result = common.timed(command, cwd=work, env=env, timeout=600)
             if result.returncode not in ((0, 1) if tool == "ghcr-check" else (0, 3, 11, 12, 13, 14)):

@@ -173,7 +173,7 @@ class Catalog:
 
 
 def _parse(text: str) -> list[CatalogAction]:
-    data = datafile.load_text(text)
+    data = datafile.load_data(text)
     actions = []
     for entry in data["actions"]:
         inputs = {

@@ -22,6 +22,7 @@ Exit status: 0 no errors, 1 errors found (or, with --diff, a fix to make),
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -346,4 +347,11 @@ def main() -> None:
         code = 130
     except BrokenPipeError:
         code = 1
-    sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        code = code or 1
+    # Everything is written (the cache and the tools' folders before run() returned): leave
+    # without the interpreter's clean-up of every module, a sixth of a one-file run.
+    os._exit(code)

@@ -68,21 +68,21 @@ class RunContext:
                     break
         return found
 
-    def neighbours_digest(self, text: str) -> str:
-        """Changes when a file this check may read changes: the workflows and local actions it names."""
+    def neighbours_digest(self, text: str, folders: dict | None = None) -> str:
+        """Changes when a file this check may read changes: the workflows and local actions it names.
+
+        folders: a memo the caller keeps for one batch, so a checkout's workflows are listed once,
+        not once per file (200 files in one folder would be 40,000 stat calls)."""
         root = self.root
         if root is None:
             return ""
-        digest = hashlib.sha256(str(self.path.resolve()).encode())
-        files = [p for p, _ in _workflows(root)]
-        for local in re.findall(r"uses:\s*['\"]?(\./[^\s'\"@#]+)", text):
-            files += [root / local / name for name in ACTION_FILES]
-        for file in sorted(set(files)):
-            try:
-                stat = file.stat()
-            except OSError:
-                continue
-            digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        folders = {} if folders is None else folders
+        if root not in folders:
+            folders[root] = _stats_digest(_workflow_files(root))
+        digest = hashlib.sha256(f"{self.path.resolve()}\0{folders[root]}".encode())
+        locals_ = {root / local / name for local in re.findall(r"uses:\s*['\"]?(\./[^\s'\"@#]+)", text)
+                   for name in ACTION_FILES}
+        digest.update(_stats_digest(sorted(locals_)).encode())
         return digest.hexdigest()[:16]
 
 
@@ -115,13 +115,28 @@ def _action_at(folder: Path) -> dict | None:
     return None
 
 
-def _workflows(root: Path) -> list[tuple[Path, dict]]:
+def _workflow_files(root: Path) -> list[Path]:
     folder = root / ".github" / "workflows"
     try:
-        files = sorted(p for p in folder.iterdir() if p.suffix in WORKFLOW_SUFFIXES and p.is_file())
+        return sorted(p for p in folder.iterdir() if p.suffix in WORKFLOW_SUFFIXES and p.is_file())
     except OSError:
         return []
-    return [(p, doc) for p in files if (doc := _parse_cached(p, p.stat().st_mtime_ns)) is not None]
+
+
+def _workflows(root: Path) -> list[tuple[Path, dict]]:
+    return [(p, doc) for p in _workflow_files(root) if (doc := _parse_cached(p, p.stat().st_mtime_ns)) is not None]
+
+
+def _stats_digest(files) -> str:
+    """Changes when any of files (in order) appears, disappears, or is written."""
+    digest = hashlib.sha256()
+    for file in files:
+        try:
+            stat = file.stat()
+        except OSError:
+            continue
+        digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
 
 
 @lru_cache(maxsize=512)

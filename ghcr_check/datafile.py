@@ -6,11 +6,12 @@ the checker's start-up: only --fix (fixes.py) and the course's own edits load it
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # The package is always files on disk (a wheel installs it so, and pyproject lists the data):
 # a path, not importlib.resources, which alone would add a fifth to the command's start-up.
 _ROOT = Path(__file__).resolve().parent / "data"
@@ -25,8 +26,66 @@ def read_text(name: str) -> str:
 
 
 def load(name: str):
-    return yaml.load(read_text(name), Loader=_LOADER)
+    """A data file of the package, parsed (see load_data)."""
+    return load_data(read_text(name))
+
+
+@lru_cache(maxsize=1)
+def loader():
+    """libyaml's safe loader; yaml itself loads only when a text is to be parsed."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_text(text: str):
-    return yaml.load(text, Loader=_LOADER)
+    """Any YAML text, parsed by libyaml; nothing kept."""
+    import yaml
+
+    return yaml.load(text, Loader=loader())
+
+
+def cache_root() -> Path | None:
+    """Where ghcr-check keeps what it worked out: GHCR_CHECK_CACHE (a folder, or `off` for
+    nowhere), else $XDG_CACHE_HOME/ghcr-check, else ~/.cache/ghcr-check."""
+    setting = os.environ.get("GHCR_CHECK_CACHE")
+    if setting == "off":
+        return None
+    if setting:
+        return Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ghcr-check"
+
+
+def load_data(text: str):
+    """The package's data text, parsed: as YAML the first time, then from a JSON copy in the
+    cache, keyed by the text (reading JSON costs a tenth of reading the YAML, at every start)."""
+    root = cache_root()
+    if root is None:
+        return load_text(text)
+    path = root / "data" / f"{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}.json"
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        pass
+    data = load_text(text)
+    try:
+        dumped = json.dumps(data)
+    except (TypeError, ValueError):  # a value JSON cannot hold (a date)
+        return data
+    if json.loads(dumped) != data:  # or not as it is (a number as a key)
+        return data
+    write_atomically(path, dumped)
+    return data
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a cache file whole or not at all (never half-written, for a reader running beside);
+    a cache that cannot be written is only slower."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(text, "utf-8")
+        temporary.replace(path)
+    except OSError:
+        pass

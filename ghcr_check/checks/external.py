@@ -3,8 +3,9 @@ process per tool per batch, crash isolation, and their rules' data.
 
 A batch is written into a temporary directory as `.github/workflows/NNNN.yml`
 (zizmor audits only files under that path) and the tool runs once on all those
-paths. The engine runs each batch layer in its own thread, so the tools run side
-by side. Only when a tool crashes is the batch split, to pin the crash on a file.
+paths. The engine starts every tool before its own layers run and collects the
+outputs after them, so the tools run side by side with each other and with this
+process. Only when a tool crashes is the batch split, to pin the crash on a file.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -193,18 +195,67 @@ def _isolate(tool: Tool, binary: str, profile: str, workspace: Workspace, failed
     return results
 
 
-def run_tool(layer: str, texts: dict[str, str], profile: str) -> tuple[list[ToolOutput], dict[str, str]]:
-    """One run of the layer's tool over the whole batch (more only if it crashed), and
-    the batch's relative path -> name. The engine runs each layer in its own thread,
-    so the tools run side by side."""
-    tool = TOOLS[layer]
-    names = {f"{WORKFLOW_DIR}/{index:04d}.yml": name for index, name in enumerate(texts)}
-    binary = find_binary(tool)
-    if binary is None:
-        return [ToolOutput(list(names), problem=f"{tool.executable} is not installed")], names
-    with tempfile.TemporaryDirectory(prefix=f"ghcr-check-{layer}-") as folder:
-        workspace = _write(texts, Path(folder))
-        run = _Run(tool, binary, profile, workspace, workspace.paths, "all")
+_workspaces: dict[tuple, list] = {}  # a batch's texts -> [its Workspace, the tools still reading it]
+_workspaces_lock = threading.Lock()
+
+
+def _open_workspace(texts: dict[str, str]) -> tuple[Workspace, tuple]:
+    """The batch written once for all the tools that read it (writing a file costs more than
+    reading it), and the key that closes it."""
+    key = tuple(texts.items())
+    with _workspaces_lock:
+        entry = _workspaces.get(key)
+        if entry is None:
+            folder = Path(tempfile.mkdtemp(prefix="ghcr-check-"))
+            try:
+                entry = _workspaces[key] = [_write(texts, folder), 0]
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+        entry[1] += 1
+        return entry[0], key
+
+
+def _close_workspace(key: tuple) -> None:
+    with _workspaces_lock:
+        entry = _workspaces[key]
+        entry[1] -= 1
+        if entry[1] == 0:
+            del _workspaces[key]
+            shutil.rmtree(entry[0].root, ignore_errors=True)
+
+
+class Started:
+    """One tool started over a whole batch. The process runs while the caller does other work;
+    outputs() waits for it (and, only if it crashed, runs it again on parts of the batch).
+    The caller's thread starts every tool before waiting for any: a tool thread waiting for
+    the GIL between its writes started the tools half a second late."""
+
+    def __init__(self, layer: str, texts: dict[str, str], profile: str):
+        self.tool, self.profile = TOOLS[layer], profile
+        self.names = {f"{WORKFLOW_DIR}/{index:04d}.yml": name for index, name in enumerate(texts)}
+        self.binary = find_binary(self.tool)
+        self.key: tuple | None = None
+        if self.binary is None:
+            return
+        self.workspace, self.key = _open_workspace(texts)
+        try:
+            self.run = _Run(self.tool, self.binary, profile, self.workspace, self.workspace.paths, "all")
+        except BaseException:
+            _close_workspace(self.key)
+            raise
+
+    def outputs(self) -> tuple[list[ToolOutput], dict[str, str]]:
+        """The tool's outputs over the batch, and the batch's relative path -> name."""
+        if self.key is None:
+            return [ToolOutput(list(self.names), problem=f"{self.tool.executable} is not installed")], self.names
+        try:
+            return self._outputs(), self.names
+        finally:
+            _close_workspace(self.key)
+
+    def _outputs(self) -> list[ToolOutput]:
+        tool, binary, profile, workspace, run = self.tool, self.binary, self.profile, self.workspace, self.run
         output = run.finish(time.monotonic() + TIMEOUT_SECONDS)
         skipped = []
         # A run that stopped at a file the tool names as unreadable runs again without it: one
@@ -213,13 +264,12 @@ def run_tool(layer: str, texts: dict[str, str], profile: str) -> tuple[list[Tool
             skipped.append(ToolOutput([blamed], "", output.stderr, output.exit_code))
             rest = [path for path in output.paths if path != blamed]
             if not rest:
-                return skipped, names
+                return skipped
             run = _Run(tool, binary, profile, workspace, rest, f"part{next(_run_numbers)}")
             output = run.finish(time.monotonic() + TIMEOUT_SECONDS)
         if output.problem and run.process is not None:
-            return skipped + _isolate(tool, binary, profile, workspace, output,
-                                      time.monotonic() + TIMEOUT_SECONDS), names
-    return skipped + [output], names
+            return skipped + _isolate(tool, binary, profile, workspace, output, time.monotonic() + TIMEOUT_SECONDS)
+        return skipped + [output]
 
 
 def _blamed(tool: Tool, output: ToolOutput) -> str | None:
@@ -229,6 +279,21 @@ def _blamed(tool: Tool, output: ToolOutput) -> str | None:
     named = {match.group(0).removeprefix("file://") for match in _OUR_FILE_NAMES.finditer(output.stderr)}
     named &= set(output.paths)
     return named.pop() if len(named) == 1 else None
+
+
+def start(layer: str, texts: dict[str, str], profile: str, failure: Callable[[str], object],
+          parse: Callable[[str, dict], list]) -> Callable[[], dict[str, list]]:
+    """Start the layer's tool over texts; the function returned waits for it and gives the
+    findings per name (see findings_by_name for failure and parse)."""
+    started = Started(layer, texts, profile) if texts else None
+
+    def findings() -> dict[str, list]:
+        if started is None:
+            return {}
+        outputs, names = started.outputs()
+        return findings_by_name(outputs, names, texts, failure, parse)
+
+    return findings
 
 
 def findings_by_name(outputs: list[ToolOutput], names: dict[str, str], texts: dict[str, str],

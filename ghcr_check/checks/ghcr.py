@@ -16,7 +16,7 @@ from .. import datafile, imageref
 from ..catalog import _version_tuple
 from ..expressions import find_expressions
 from ..rules import Finding, finding
-from ..preview.metadata import MetadataError, csv_fields, parse_images
+from ..preview.inputs import MetadataError, csv_fields, parse_images
 from ..workflow import Job, Piece, Step, Workflow, iter_strings, parse_permissions, shell_commands, shield
 from ..yamldoc import position, value_position
 from .forkpr import ForkPullRequest, both

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from functools import lru_cache
+from typing import Callable
 
 from ..catalog import load_catalog, parse_uses
 from ..rules import Finding, finding
@@ -153,10 +154,8 @@ def _failure(problem: str) -> Finding:
     return finding(FAILURE_RULE, error=problem, install=external.requirement("zizmor"))
 
 
-def run(texts: dict[str, str], profile: str = "default") -> dict[str, list[Finding]]:
-    """zizmor's findings for every text of the batch, by name."""
-    if not texts:
-        return {}
+def start(texts: dict[str, str], profile: str = "default") -> Callable[[], dict[str, list[Finding]]]:
+    """Start zizmor over the batch; the function returned waits for it and gives the findings by name."""
     lines = {name: text.splitlines() for name, text in texts.items()}
 
     def parse(stdout: str, names: dict[str, str]) -> list:
@@ -177,5 +176,4 @@ def run(texts: dict[str, str], profile: str = "default") -> dict[str, list[Findi
                 pairs.append((name, _failure(f"unreadable finding {item.get('ident')!r}: {error}"[:200])))
         return pairs
 
-    outputs, names = external.run_tool(LAYER, texts, profile)
-    return external.findings_by_name(outputs, names, texts, _failure, parse)
+    return external.start(LAYER, texts, profile, _failure, parse)

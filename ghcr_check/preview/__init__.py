@@ -15,12 +15,29 @@ never a guess. A step that pushes with an empty tag list is a G011 finding.
 Front ends: `ghcr-check --preview EVENT [--context KEY=VALUE]` (cli.py) and the
 course's `tag_preview()` macro (macros/tag_preview.py).
 """
-from .events import EVENT_FORMS, Event, SampleContext, UsageError, parse_context, parse_event
-from .metadata import MetaContext, MetadataError, NotPreviewed, compute
-from .model import Preview
-from .output import preview_markdown, preview_text
-from .simulate import check, default_events, findings, load, preview_event, preview_workflow, previews_json
+from importlib import import_module
 
-__all__ = ["EVENT_FORMS", "Event", "MetaContext", "MetadataError", "NotPreviewed", "Preview", "SampleContext",
-           "UsageError", "check", "compute", "default_events", "findings", "load", "parse_context", "parse_event",
-           "preview_event", "preview_markdown", "preview_text", "preview_workflow", "previews_json"]
+# Each name is loaded from its module on first use: the ghcr layer imports metadata.py for
+# every check, and must not load the whole preview with it.
+_WHERE = {
+    "events": ("EVENT_FORMS", "Event", "SampleContext", "UsageError", "parse_context", "parse_event"),
+    "metadata": ("MetaContext", "MetadataError", "NotPreviewed", "compute"),
+    "model": ("Preview",),
+    "output": ("preview_markdown", "preview_text"),
+    "simulate": ("check", "default_events", "findings", "load", "preview_event", "preview_workflow", "previews_json"),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

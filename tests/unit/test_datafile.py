@@ -45,4 +45,32 @@ def test_the_packaged_files_are_read_by_name():
 def test_libyaml_is_what_reads_them():
     import yaml
 
-    assert datafile._LOADER is yaml.CSafeLoader  # the C reader: the data's speed at start-up
+    assert datafile.loader() is yaml.CSafeLoader  # the C reader: the data's speed at start-up
+
+
+def test_package_data_is_kept_as_json_and_read_back_without_yaml(monkeypatch, tmp_path):
+    monkeypatch.setenv("GHCR_CHECK_CACHE", str(tmp_path))
+    text = datafile.read_text("registry.yml")
+    first = datafile.load_data(text)
+    assert [p.suffix for p in (tmp_path / "data").iterdir()] == [".json"]
+
+    def no_yaml(_text):
+        raise AssertionError("parsed the YAML again")
+
+    monkeypatch.setattr(datafile, "load_text", no_yaml)
+    assert datafile.load_data(text) == first
+
+
+def test_data_json_cannot_hold_is_not_kept(monkeypatch, tmp_path):
+    monkeypatch.setenv("GHCR_CHECK_CACHE", str(tmp_path))
+    import datetime
+
+    assert datafile.load_data("as_of: 2026-11-30\n1: one\n") == {"as_of": datetime.date(2026, 11, 30), 1: "one"}
+    assert not (tmp_path / "data").exists()
+
+
+def test_nothing_is_kept_with_the_cache_off(monkeypatch, tmp_path):
+    monkeypatch.setenv("GHCR_CHECK_CACHE", "off")
+    monkeypatch.chdir(tmp_path)
+    assert datafile.load_data("a: 1\n") == {"a": 1}
+    assert list(tmp_path.iterdir()) == []

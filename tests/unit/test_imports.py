@@ -43,6 +43,36 @@ def test_the_command_starts_without_what_it_does_not_need_yet():
     assert [m for m in loaded if m.startswith(late)] == []
 
 
-def test_the_engine_loads_typing_before_its_tool_threads_start():
-    # a tool thread importing typing while the main thread defines a dataclass fails at random
-    assert "typing" in _loaded_after("import ghcr_check.engine")
+def test_the_tools_start_before_the_layers_load_and_no_thread_waits_for_them():
+    """Both tools start from the caller's thread before any in-process layer loads: a tool thread
+    waiting for the GIL between its writes once started the tools half a second late."""
+    probe = (
+        "import json, sys, threading\n"
+        "from ghcr_check import engine\n"
+        "from ghcr_check.checks import external\n"
+        "seen, real = [], external.Started.__init__\n"
+        "def init(self, layer, *args, **kwargs):\n"
+        "    seen.append([layer, 'ghcr_check.checks.schema' in sys.modules, threading.active_count()])\n"
+        "    real(self, layer, *args, **kwargs)\n"
+        "external.Started.__init__ = init\n"
+        "engine.check_batch({'w': 'on: push\\njobs: {}\\n'}, cache=engine.ResultCache(None))\n"
+        "print(json.dumps([seen, threading.active_count()]))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                            check=True)
+    seen, threads_after = json.loads(result.stdout.splitlines()[-1])
+    assert seen == [["zizmor", False, 1], ["actionlint", False, 1]]
+    assert threads_after == 1
+
+
+def test_the_ghcr_layer_loads_no_part_of_the_preview_but_its_input_grammar():
+    loaded = _loaded_after("import ghcr_check.checks.ghcr")
+    assert [m for m in loaded if m.startswith("ghcr_check.preview")] == ["ghcr_check.preview", "ghcr_check.preview.inputs"]
+
+
+def test_every_name_the_preview_offers_resolves():
+    from ghcr_check import preview
+
+    for name in preview.__all__:
+        assert getattr(preview, name) is not None, name
+    assert set(preview.__all__) <= set(dir(preview))
