@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import yamldoc
-from .rules import registry
+from .rules import profile_names, registry
 
 PYPROJECT = "pyproject.toml"
 YAML_FILE = ".github/ghcr-check.yml"
-PROFILES = ("default", "hardened")
 KEYS = {
     "profile": "default or hardened",
     "ignore": "rule IDs (or prefixes such as Z) never to report",
@@ -168,8 +167,8 @@ def load(path: Path) -> Config:
         if key not in KEYS:
             raise ConfigError(f"{shown}:{line}: unknown key '{key}'; known keys: {', '.join(KEYS)}")
         if key == "profile":
-            if value not in PROFILES:
-                raise ConfigError(f"{shown}:{line}: profile must be one of {', '.join(PROFILES)}, not {value!r}")
+            if value not in profile_names():
+                raise ConfigError(f"{shown}:{line}: profile must be one of {', '.join(profile_names())}, not {value!r}")
             config.profile = value
         elif key == "ignore":
             config.ignore = _rule_list(value, shown, line, key)
