@@ -49,12 +49,21 @@ def installed(project: Path, dest: Path) -> Path:
     bin_folder = dest / "bin"
     for tool in ("zizmor", "actionlint"):
         (bin_folder / tool).symlink_to((BIN / tool).resolve())
+    module, function = _console_script(project, "ghcr-check").split(":")
     script = bin_folder / "ghcr-check"
     script.write_text(f"#!{bin_folder / 'python'}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n"
-                      "from ghcr_check.cli import main\nif __name__ == '__main__':\n"
-                      "    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n    sys.exit(main())\n")
+                      f"from {module} import {function}\nif __name__ == '__main__':\n"
+                      "    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
+                      f"    sys.exit({function}())\n")
     script.chmod(0o755)
     return bin_folder
+
+
+def _console_script(project: Path, name: str) -> str:
+    """The `module:function` the project's pyproject.toml names for a command, as pip reads it."""
+    import tomllib
+
+    return tomllib.loads((project / "pyproject.toml").read_text("utf-8"))["project"]["scripts"][name]
 
 
 def snapshot_env(project: Path, **extra: str) -> dict[str, str]:

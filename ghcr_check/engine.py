@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import checks, datafile, rules, suppressions, yamldoc
+from . import checks, datafile, rules, yamldoc
 from .catalog import Catalog, catalog_digest, load_catalog
 from .context import RunContext
 from .rules import Finding, finding
@@ -289,6 +289,8 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
     for name, key in computed.items():
         results[name] = sorted(results[name], key=Finding.sort_key)
         cache.put(key, results[name])
+    from . import suppressions  # after the tools started, like everything the results alone need
+
     for name in results:
         results[name], silenced = suppressions.apply(texts[name], results[name])
         if stats:

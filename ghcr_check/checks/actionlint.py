@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
 
 from ..catalog import load_catalog
 from ..rules import Finding, finding, registry

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import util
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from .. import datafile
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
 
 from ..catalog import load_catalog, parse_uses
 from ..rules import Finding, finding

@@ -16,7 +16,7 @@ from support import ROOT
 from ghcr_check.catalog import load_catalog
 from macros.snippets import SnippetLibrary, render
 
-GHCR_CHECK = [sys.executable, "-c", "from ghcr_check.cli import main; main()"]
+GHCR_CHECK = [sys.executable, "-m", "ghcr_check"]  # what the console script runs (pyproject.toml)
 LIBRARY = SnippetLibrary(ROOT / "snippets", ROOT)
 
 
