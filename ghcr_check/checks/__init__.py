@@ -2,10 +2,10 @@
 
 LAYERS run on one parsed workflow at a time; BATCH_LAYERS wrap external tools and
 run once over many texts (one process per batch): each is `start(texts, profile)`,
-which starts the tool and returns a function that waits for it and gives the findings. Which layers exist and in what
-order is data/registry.yml's; this file only maps each name to its code. zizmor
-runs before actionlint there, so actionlint reports that repeat a zizmor finding
-are dropped by merge.
+which starts the tool and returns a function that waits for it and gives the
+findings. Which layers exist and in what order is data/registry.yml's; this file
+only maps each name to its code. zizmor runs before actionlint there, so actionlint
+reports that repeat a zizmor finding are dropped by merge.
 """
 import importlib
 

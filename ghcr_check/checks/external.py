@@ -18,11 +18,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import util
 from pathlib import Path
-from collections.abc import Callable
 
 from .. import datafile
 

@@ -26,9 +26,9 @@ the same catalog; the hardened profile demands SHAs.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
-from collections.abc import Callable
 
 from ..catalog import load_catalog, parse_uses
 from ..rules import Finding, finding
