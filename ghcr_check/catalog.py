@@ -207,30 +207,31 @@ def parse_releases(text: str) -> tuple[Release, ...]:
     return tuple(Release(tag, commit.lower(), date) for tag, commit, date in lines[1:])
 
 
-def load_releases(parse: bool = True) -> tuple[dict[str, tuple[Release, ...]], str]:
-    """owner/repo -> its tags, from data/releases/ (the file name is owner__repo.tsv), and their text."""
+@lru_cache(maxsize=1)
+def _sources() -> tuple[str, tuple[tuple[str, str], ...]]:
+    """catalog.yml's text and each data/releases/<owner>__<repo>.tsv as (file name, text),
+    read once for both the digest and the catalog."""
     folder = datafile.root().joinpath("releases")
-    found, texts = {}, []
-    for item in sorted(folder.iterdir(), key=lambda i: i.name):
-        if item.name.endswith(".tsv"):
-            text = item.read_text("utf-8")
-            if parse:
-                found[item.name[:-4].replace("__", "/", 1).lower()] = parse_releases(text)
-            texts.append(item.name + text)
-    return found, "".join(texts)
+    releases = tuple((item.name, item.read_text("utf-8")) for item in sorted(folder.iterdir(), key=lambda i: i.name)
+                     if item.name.endswith(".tsv"))
+    return datafile.read_text("catalog.yml"), releases
+
+
+def load_releases() -> dict[str, tuple[Release, ...]]:
+    """owner/repo -> its tags, from data/releases/ (the file name is owner__repo.tsv)."""
+    return {name[:-4].replace("__", "/", 1).lower(): parse_releases(text) for name, text in _sources()[1]}
 
 
 @lru_cache(maxsize=1)
 def catalog_digest() -> str:
     """The catalog's fingerprint with its release lists, part of every cache key; found without parsing."""
-    _, release_text = load_releases(parse=False)
-    return hashlib.sha256((datafile.read_text("catalog.yml") + release_text).encode()).hexdigest()[:16]
+    catalog_text, releases = _sources()
+    return hashlib.sha256((catalog_text + "".join(name + text for name, text in releases)).encode()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
-    releases, _ = load_releases()
-    return Catalog(_parse(datafile.read_text("catalog.yml")), catalog_digest(), releases)
+    return Catalog(_parse(_sources()[0]), catalog_digest(), load_releases())
 
 
 @lru_cache(maxsize=1)
