@@ -186,7 +186,7 @@ def _start_batch_layers(jobs: dict[str, dict[str, str]], profile: str) -> dict[s
             try:
                 started[layer] = (texts, checks.BATCH_LAYERS[layer](texts, profile))
             except Exception as error:  # noqa: BLE001 - one tool failing must not hide the rest
-                started[layer] = (texts, error)
+                started[layer] = (texts, lambda layer=layer, texts=texts, error=error: _failed(layer, texts, error))
     return started
 
 
@@ -195,13 +195,16 @@ def _finish_batch_layers(started: dict[str, tuple]) -> dict[str, dict]:
     out = {}
     for layer, (texts, findings) in started.items():
         try:
-            if isinstance(findings, Exception):
-                raise findings
             out[layer] = findings()
         except Exception as error:  # noqa: BLE001
-            message = f"{type(error).__name__}: {error}"[:200]
-            out[layer] = {name: [finding("X001", layer=layer, error=message)] for name in texts}
+            out[layer] = _failed(layer, texts, error)
     return out
+
+
+def _failed(layer: str, texts: dict[str, str], error: Exception) -> dict[str, list[Finding]]:
+    """A tool layer that raised: X001 for each of its texts, instead of a traceback."""
+    message = f"{type(error).__name__}: {error}"[:200]
+    return {name: [finding("X001", layer=layer, error=message)] for name in texts}
 
 
 def run_context(name: str, context: dict | None, profile: str) -> RunContext:

@@ -112,15 +112,17 @@ def requirement(package: str) -> str:
     return package
 
 
+def _names(texts: dict[str, str]) -> dict[str, str]:
+    """Each text's path in a batch's workspace -> its name."""
+    return {f"{WORKFLOW_DIR}/{index:04d}.yml": name for index, name in enumerate(texts)}
+
+
 def _write(texts: dict[str, str], root: Path) -> Workspace:
-    folder = root / WORKFLOW_DIR
-    folder.mkdir(parents=True)
-    names = {}
-    for index, (name, text) in enumerate(texts.items()):
-        relative = f"{WORKFLOW_DIR}/{index:04d}.yml"
+    (root / WORKFLOW_DIR).mkdir(parents=True)
+    names = _names(texts)
+    for relative, name in names.items():
         # bytes as given: the tools' line numbers must be ours
-        (root / relative).write_bytes(text.encode("utf-8", "surrogatepass"))
-        names[relative] = name
+        (root / relative).write_bytes(texts[name].encode("utf-8", "surrogatepass"))
     return Workspace(root, names)
 
 
@@ -233,7 +235,7 @@ class Started:
 
     def __init__(self, layer: str, texts: dict[str, str], profile: str):
         self.tool, self.profile = TOOLS[layer], profile
-        self.names = {f"{WORKFLOW_DIR}/{index:04d}.yml": name for index, name in enumerate(texts)}
+        self.names = _names(texts)
         self.binary = find_binary(self.tool)
         self.key: tuple | None = None
         if self.binary is None:

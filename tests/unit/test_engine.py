@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import tempfile
 
+import pytest
+
 from ghcr_check import datafile, engine
 from ghcr_check.checks import external
 
@@ -62,3 +64,22 @@ def test_the_cache_root_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("GHCR_CHECK_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert datafile.cache_root() == tmp_path / "xdg" / "ghcr-check"
+
+
+@pytest.mark.parametrize("when", ["start", "finish"])
+def test_a_tool_layer_that_raises_is_an_x001_finding_for_each_of_its_texts(monkeypatch, when):
+    from ghcr_check import checks
+
+    def fails(texts, profile):
+        def findings():
+            raise ValueError("cannot read")
+        if when == "start":
+            raise RuntimeError("cannot start")
+        return findings
+
+    monkeypatch.setitem(checks.BATCH_LAYERS, "zizmor", fails)
+    texts = {f"w{n}": WORKFLOW.replace("{n}", str(n)) for n in range(2)}
+    results = engine.check_batch(texts, ("yaml", "zizmor"), cache=engine.ResultCache(None))
+    said = "RuntimeError: cannot start" if when == "start" else "ValueError: cannot read"
+    for found in results.values():
+        assert [f.rule for f in found] == ["X001"] and said in found[0].message, found
