@@ -3,7 +3,7 @@ process per tool per batch, crash isolation, and their rules' data.
 
 A batch is written into a temporary directory as `.github/workflows/NNNN.yml`
 (zizmor audits only files under that path) and the tool runs once on all those
-paths. The engine starts every tool before its own layers run and collects the
+paths, apart from texts its Tool says it must read alone. The engine starts every tool before its own layers run and collects the
 outputs after them, so the tools run side by side with each other and with this
 process. Only when a tool crashes is the batch split, to pin the crash on a file.
 """
@@ -45,6 +45,9 @@ class Tool:
     # what the tool says on a run over one file it cannot read as a workflow at all: that
     # file is skipped, as the tool skips others it cannot read, and the other layers say why
     unreadable_file: tuple[str, ...] = ()
+    # a pattern for texts the tool must read in a process of their own, because it is not
+    # reliable when they share a run with others (see actionlint.py for what was measured)
+    alone: str | None = None
 
 
 @dataclass
@@ -228,8 +231,9 @@ def _close_workspace(key: tuple) -> None:
 
 
 class Started:
-    """One tool started over a whole batch. The process runs while the caller does other work;
-    outputs() waits for it (and, only if it crashed, runs it again on parts of the batch).
+    """One tool started over a whole batch: one process, and one more for each text the tool
+    must read alone. They run while the caller does other work; outputs() waits for them
+    (and, only if one crashed, runs the tool again on parts of its files).
     The caller's thread starts every tool before waiting for any: a tool thread waiting for
     the GIL between its writes started the tools half a second late."""
 
@@ -241,8 +245,13 @@ class Started:
         if self.binary is None:
             return
         self.workspace, self.key = _open_workspace(texts)
+        alone = re.compile(self.tool.alone, re.MULTILINE) if self.tool.alone else None
+        single = {path for path, name in self.names.items() if alone and alone.search(texts[name])}
+        shared = [path for path in self.names if path not in single]
+        groups = ([shared] if shared else []) + [[path] for path in self.names if path in single]
         try:
-            self.run = _Run(self.tool, self.binary, profile, self.workspace, self.workspace.paths, "all")
+            self.runs = [_Run(self.tool, self.binary, profile, self.workspace, paths, f"part{next(_run_numbers)}")
+                         for paths in groups]
         except BaseException:
             _close_workspace(self.key)
             raise
@@ -257,7 +266,10 @@ class Started:
             _close_workspace(self.key)
 
     def _outputs(self) -> list[ToolOutput]:
-        tool, binary, profile, workspace, run = self.tool, self.binary, self.profile, self.workspace, self.run
+        return [output for run in self.runs for output in self._finish(run)]
+
+    def _finish(self, run: _Run) -> list[ToolOutput]:
+        tool, binary, profile, workspace = self.tool, self.binary, self.profile, self.workspace
         output = run.finish(time.monotonic() + TIMEOUT_SECONDS)
         skipped = []
         # A run that stopped at a file the tool names as unreadable runs again without it: one

@@ -337,6 +337,17 @@ def test_a_real_actionlint_crash_does_not_hide_the_other_files():
     assert rules_of(together["caller"]) == ["L017"]
 
 
+def test_actionlint_reads_each_local_call_alone(launches):
+    """actionlint 1.17.0 is not reliable on a batch holding local calls (`uses: ./...`): under
+    load it sometimes neither panicked nor reported L017. Each such text gets its own run."""
+    local = {kind: render(LIBRARY.get(f"rules/L017/{kind}"), CATALOG, TAGS)[0] for kind in ("fail", "pass")}
+    texts = {**_varied(4), **local}
+    results = check(texts, layers=("yaml", "actionlint"))
+    assert [name for name, _, _ in launches] == ["actionlint"] * 3  # the other four together, each local call alone
+    assert rules_of(results["fail"]) == ["L017"] and results["pass"] == []
+    assert results == {name: check({name: text}, layers=("yaml", "actionlint"))[name] for name, text in texts.items()}
+
+
 def test_a_file_zizmor_cannot_read_is_skipped_and_the_others_are_audited():
     caller = LIBRARY.get("rules/L017/fail")  # zizmor cannot load a local reusable workflow with a ref
     texts = {"caller": render(caller, CATALOG, TAGS)[0], **_varied(5)}
