@@ -3,9 +3,9 @@ process per tool per batch, crash isolation, and their rules' data.
 
 A batch is written into a temporary directory as `.github/workflows/NNNN.yml`
 (zizmor audits only files under that path) and the tool runs once on all those
-paths, apart from texts its Tool says it must read alone. The engine starts every tool before its own layers run and collects the
-outputs after them, so the tools run side by side with each other and with this
-process. Only when a tool crashes is the batch split, to pin the crash on a file.
+paths, apart from texts its Tool says it must read alone. The engine starts every
+tool before its own layers run and collects the outputs after them, so the tools
+run side by side with each other and with this process. Only when a tool crashes is the batch split, to pin the crash on a file.
 """
 from __future__ import annotations
 
