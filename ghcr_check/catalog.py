@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from . import datafile
+from .records import record
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 SHORT_SHA_RE = re.compile(r"^[0-9a-f]{7,39}$")
@@ -23,14 +23,14 @@ def _version_tuple(tag: str) -> tuple[int, int, int] | None:
     return tuple(int(part or 0) for part in match.groups())  # type: ignore[return-value]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ActionInput:
     name: str
     required: bool
     default: str | None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CatalogAction:
     action: str  # owner/repo[/path]
     current_major: str
@@ -67,7 +67,7 @@ class CatalogAction:
         return majors
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RefInfo:
     """What the catalog can tell about `uses: action@ref`."""
 
@@ -78,7 +78,7 @@ class RefInfo:
     why: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Release:
     """One tag of an action's repository and the commit it points to (data/releases/*.tsv)."""
 
@@ -241,7 +241,7 @@ def equivalents() -> dict[str, frozenset]:
     return {name.lower(): frozenset(str(e["action"]).lower() for e in entries) for name, entries in data.items()}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Uses:
     """A parsed `uses:` value."""
 

@@ -24,11 +24,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from . import config, engine, reporters, rules
 from .context import WORKFLOW_SUFFIXES, origin_repository
+from .records import replace
 from .rules import Finding
 
 FORMATS = reporters.FORMATS

@@ -8,10 +8,10 @@ is not understood is an error naming the file and line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import yamldoc
+from .records import field, record
 from .rules import profile_names, registry
 
 PYPROJECT = "pyproject.toml"
@@ -30,7 +30,7 @@ class ConfigError(Exception):
     """A configuration that cannot be used; the message names the file and line."""
 
 
-@dataclass
+@record
 class Config:
     path: Path | None = None  # None: no configuration file, everything default
     base: Path = field(default_factory=Path.cwd)  # per-path patterns are relative to this folder

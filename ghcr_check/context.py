@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from . import yamldoc
+from .records import record
 
 ACTION_FILES = ("action.yml", "action.yaml")
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RunContext:
     """What the engine knows about the run, for every text of one batch.
 

@@ -11,13 +11,13 @@ import os
 import re
 import sys
 import time
-from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from . import checks, datafile, rules, yamldoc
 from .catalog import Catalog, catalog_digest, load_catalog
 from .context import RunContext
+from .records import asdict, record
 from .rules import Finding, finding
 
 ALL_LAYERS = rules.layer_names("document", "batch")  # in the registry's order
@@ -104,7 +104,7 @@ def installed_versions(distributions) -> dict[str, str]:
     return found
 
 
-@dataclass
+@record
 class BatchStats:
     texts: int = 0
     cached: int = 0
@@ -113,7 +113,7 @@ class BatchStats:
     layers: tuple = ALL_LAYERS
 
 
-@dataclass
+@record
 class ResultCache:
     directory: Path | None
 

@@ -8,17 +8,17 @@ current one is filled in, as the course's pages do.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import load_catalog, parse_uses
+from .records import record
 
 PACKAGED = Path(__file__).parent / "rule_examples"
 SOURCE = Path(__file__).parent.parent / "snippets" / "rules"
 _USES = re.compile(r"""^(?P<lead>\s*(?:-\s+)?uses:\s+)(?P<q>['"]?)(?P<name>[^\s'"@#]+)(?P=q)(?P<tail>\s*(?:#.*)?)$""")
 
 
-@dataclass
+@record
 class Example:
     title: str
     why: str

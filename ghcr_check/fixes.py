@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
 from typing import Callable
 
 from .catalog import Catalog, load_catalog, parse_uses
 from .expressions import find_expressions
+from .records import record
 from .rules import Finding
 
 FIXABLE = ("A002", "A010", "G003", "G004", "G005", "Z003", "Z004")
@@ -37,7 +37,7 @@ class CannotEdit(Exception):
     """ruamel.yaml cannot write this file back as it is: fixing it would reformat it."""
 
 
-@dataclass
+@record
 class Outcome:
     text: str
     fixed: list[Finding]  # the findings the kept fixes repair

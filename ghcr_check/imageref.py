@@ -6,8 +6,8 @@ placeholder, so only what is written literally can be wrong.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from .records import record
 from .workflow import Piece
 
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
@@ -19,7 +19,7 @@ PLACEHOLDER = "x"
 MAX_NAME = 255
 
 
-@dataclass
+@record
 class ParsedRef:
     text: str  # with placeholders
     domain: str | None
@@ -29,7 +29,7 @@ class ParsedRef:
     name_end: int  # offset where the name (domain/path) ends
 
 
-@dataclass
+@record
 class RefProblem:
     why: str
     fix: str

@@ -11,10 +11,10 @@ engine's order, the command's --profile, the rule pages) derives from here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from . import datafile
+from .records import field, record, replace
 
 SEVERITIES = ("error", "warning", "info")  # info: true, but nothing to fix in the workflow
 LAYER_KINDS = ("document", "batch", "engine", "site")
@@ -29,7 +29,7 @@ class RegistryError(ValueError):
     """A registry or rule file that breaks its format: the message names the file and entry."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Layer:
     name: str
     letter: str
@@ -40,13 +40,13 @@ class Layer:
     keys: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Profile:
     name: str
     description: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Registry:
     layers: dict  # name -> Layer, in order
     profiles: dict  # name -> Profile
@@ -55,7 +55,7 @@ class Registry:
     rule_path: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     id: str
     name: str
@@ -69,10 +69,10 @@ class Rule:
     pages: tuple[str, ...] = ()  # course pages that teach it, beyond those found by the site build
     silent: str = ""  # when the rule stays silent, and why
     no_examples: str = ""  # why the rule has no example files, for the few that cannot have them
-    extra: dict = field(default_factory=dict, compare=False, hash=False)  # the layer's own keys
+    extra: dict = field(default_factory=dict, compare=False)  # the layer's own keys
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     rule: str
     severity: str
@@ -81,7 +81,7 @@ class Finding:
     line: int = 1  # 1-based, in the checked text
     column: int = 1
     path: str = ""
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    extra: dict = field(default_factory=dict, compare=False)
 
     def at(self, path: str) -> "Finding":
         return replace(self, path=path)

@@ -8,8 +8,8 @@ Comments are found line by line, so one inside a `run:` script works as well.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+from .records import field, record
 from .rules import Finding, finding, registry
 
 MARKER = "ghcr-check:"
@@ -17,7 +17,7 @@ _COMMENT = re.compile(r"(?:^|(?<=\s))#\s*ghcr-check:\s*ignore\[(?P<ids>[^\]]*)\]
 _SEPARATORS = " \t-:—–"
 
 
-@dataclass
+@record
 class Suppression:
     line: int
     column: int

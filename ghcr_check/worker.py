@@ -15,10 +15,10 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 from . import engine
+from .records import asdict
 from .rules import Finding
 
 

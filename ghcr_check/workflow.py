@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from .catalog import Uses, equivalents, parse_uses
 from .context import RunContext
 from .expressions import bare_context, find_expressions, split_expressions
+from .records import field, record
 from .yamldoc import Document, position, value_position
 
 # Contexts whose values keep the owner's or repository's capitals.
@@ -42,7 +42,7 @@ _SHELL_EXPANSION = re.compile(
 _TOKEN = re.compile("\x00(\\d+)\x00")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Piece:
     """Part of a resolved string: literal text, or an opaque value."""
 
@@ -52,7 +52,7 @@ class Piece:
     source: str = ""  # e.g. "github.repository_owner" or "steps.meta.outputs.tags"
 
 
-@dataclass
+@record
 class Step:
     index: int
     node: dict
@@ -107,7 +107,7 @@ class Step:
         return str(self.node.get("name") or self.id or (self.uses.raw if self.uses else f"step {self.index + 1}"))
 
 
-@dataclass
+@record
 class Job:
     id: str
     node: dict

@@ -10,9 +10,10 @@ are built here, iteratively, with YAML 1.2 core-schema scalars and positions.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
+from .datafile import pyyaml
+from .records import record
 from .rules import Finding, finding
 
 # yaml (and datetime, for plain()) load on first use: the command starts the external tools
@@ -35,7 +36,7 @@ _SYNTAX_FIXES = (
 )
 
 
-@dataclass
+@record
 class Document:
     text: str
     root: dict
@@ -144,8 +145,7 @@ def load(data: bytes | str) -> tuple[Document | None, list[Finding]]:
             return None, [finding("Y006", size=len(text.encode("utf-8", "surrogatepass")), limit=MAX_BYTES)]
     if not text.strip() or all(not l.strip() or l.lstrip().startswith("#") for l in text.splitlines()):
         return None, [finding("Y004")]
-    import yaml
-
+    yaml = pyyaml()
     try:
         docs = compose(text)
     except _Stop as stop:
@@ -215,8 +215,7 @@ class _Stop(Exception):
 @lru_cache(maxsize=1)
 def event_loader():
     """libyaml's parser (the pure-Python one only where PyYAML was built without it)."""
-    import yaml
-
+    yaml = pyyaml()
     return yaml.CLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
 
 
@@ -291,8 +290,7 @@ def compose(text: str) -> list:
     anchors: dict = {}
     stack: list = []  # [container, pending key or _NO_KEY, anchor]
     frame = None  # stack[-1]
-    import yaml
-
+    yaml = pyyaml()
     parser = event_loader()(text)
     next_event = parser.get_event
     scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent

@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 
 from ..catalog import load_catalog
+from ..records import record
 from ..rules import Finding, finding, registry
 from . import external
 
@@ -42,7 +42,7 @@ TOOL = external.register(external.Tool(
 ))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KindRule:
     rule: str
     kind: str

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import replace
 
 from ..catalog import Catalog
 from ..expressions import STEP_OUTPUT_RE, STEP_REF_RE, find_expressions
+from ..records import replace
 from ..rules import Finding, finding
 from ..workflow import Job, Step, Workflow, iter_strings
 from ..yamldoc import position

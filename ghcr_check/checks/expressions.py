@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .. import datafile
 from ..catalog import Catalog
 from ..expressions import OPEN, Parsed, find_expressions, first_unclosed, parse
+from ..records import record, replace
 from ..rules import Finding, finding
 from ..workflow import Job, Workflow
 from ..yamldoc import position, value_position
@@ -26,7 +26,7 @@ JOB_KEYS = ("concurrency", "continue-on-error", "env", "if", "name", "runs-on", 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Function:
     name: str
     usage: str
@@ -35,7 +35,7 @@ class Function:
     odd: bool
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Facts:
     functions: dict  # lowercase name -> Function
     special: frozenset  # lowercase names of functions limited by the availability table
@@ -101,7 +101,7 @@ def table_key(path: tuple) -> str | None:
     return None
 
 
-@dataclass
+@record
 class Place:
     """One string value: where it is, and what its expressions can see."""
 
@@ -210,7 +210,7 @@ def _dispatch_inputs(on) -> dict | None:
 # -- checking one expression --------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     rule: str
     needle: str  # text to point at, inside the expression

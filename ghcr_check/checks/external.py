@@ -19,12 +19,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import util
 from pathlib import Path
 
 from .. import datafile
+from ..records import field, record
 
 
 WORKFLOW_DIR = ".github/workflows"
@@ -32,7 +32,7 @@ TIMEOUT_SECONDS = 120.0  # per run over a whole batch; 200 workflows take about 
 PROJECT_DISTRIBUTION = "ghcr-check"  # its pyproject pins each tool's version
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Tool:
     """An external checker, as the batch runner needs to know it."""
 
@@ -50,7 +50,7 @@ class Tool:
     alone: str | None = None
 
 
-@dataclass
+@record
 class ToolOutput:
     """One run of a tool over some of the batch's files."""
 
@@ -61,7 +61,7 @@ class ToolOutput:
     problem: str = ""  # why there is no usable output: not installed, timed out, crashed
 
 
-@dataclass
+@record
 class Workspace:
     """Where the texts of one batch were written: relative path -> name in the batch."""
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 
 import yaml
 
 from .. import datafile, imageref
 from ..catalog import _version_tuple
 from ..expressions import find_expressions
-from ..rules import Finding, finding
 from ..preview.inputs import MetadataError, csv_fields, parse_images
+from ..records import record
+from ..rules import Finding, finding
 from ..workflow import Job, Piece, Step, Workflow, iter_strings, parse_permissions, shell_commands, shield
 from ..yamldoc import position, value_position
 from .forkpr import ForkPullRequest, both
@@ -38,7 +38,7 @@ LOOKALIKE_HOSTS = ("ghcr.com", "ghcr.github.com", "ghcr.io.com", "gcr.io", "www.
 _DOCKER_LOGIN_GHCR = re.compile(r"\bdocker\s+login\b[^\n]*\bghcr\.io\b", re.IGNORECASE)
 
 
-@dataclass
+@record
 class ImageUse:
     pieces: list[Piece]
     pos: tuple[int, int]

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from functools import lru_cache
 
 from ..catalog import load_catalog, parse_uses
+from ..records import replace
 from ..rules import Finding, finding
 from . import external
 

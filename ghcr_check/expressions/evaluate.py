@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 
+from ..records import record
 from . import parser as syntax
 from .parser import find_expressions, parse, split_expressions
 
@@ -19,7 +19,7 @@ STATUS_FUNCTIONS = {"success": True, "always": True, "failure": False, "cancelle
 class Unknown(Exception):
     """A value the evaluator cannot know (a secret, a function it does not model, ...); the message says why."""
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KnownTruth:
     """A value whose truth is known but not the value itself: `unknown || 'x'` is truthy whatever
     the unknown side holds. Usable as a condition; as text or in a comparison it is unknown."""
@@ -33,7 +33,7 @@ def _known(value):
     return value
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ContextPath:
     """`github.event.pull_request.number`, not yet looked up."""
 

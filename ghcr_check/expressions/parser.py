@@ -8,15 +8,16 @@ once per run. What the names mean is the expressions layer's business
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+
+from ..records import record
 
 OPEN, CLOSE = "${{", "}}"
 STEP_OUTPUT_RE = re.compile(r"\bsteps\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)")
 STEP_REF_RE = re.compile(r"\bsteps\.([A-Za-z_][\w-]*)\b")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Expression:
     start: int  # offset of "${{" in the string
     end: int  # offset just after "}}"
@@ -88,7 +89,7 @@ _KEYWORDS = {"true": ("bool", True), "false": ("bool", False), "null": ("null", 
              "NaN": ("number", float("nan")), "Infinity": ("number", float("inf"))}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Token:
     kind: str  # an operator's own text, or NAME, NUMBER, STRING, BOOL, NULL, END
     text: str  # as written
@@ -98,7 +99,7 @@ class Token:
 
 
 # Syntax tree. Offsets are into the expression text (what is between ${{ and }}).
-@dataclass(frozen=True)
+@record(frozen=True)
 class Literal:
     kind: str  # null | bool | number | string
     value: object
@@ -106,14 +107,14 @@ class Literal:
     end: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ContextRef:
     name: str
     start: int
     end: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Member:
     """`target.name`, `target['name']`, or an object filter (`.*`, `[*]`: name '*')."""
     target: object
@@ -122,7 +123,7 @@ class Member:
     end: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Index:
     """`target[expr]` with a computed index."""
     target: object
@@ -131,7 +132,7 @@ class Index:
     end: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Call:
     name: str  # as written; GitHub compares function names without case
     args: tuple
@@ -139,14 +140,14 @@ class Call:
     end: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Not:
     operand: object
     start: int
     end: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Binary:
     op: str
     left: object
@@ -155,14 +156,14 @@ class Binary:
     end: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Group:
     inner: object
     start: int
     end: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reference:
     """A context property path: ('github', 'actor'); '*' for a filter.
 
@@ -174,7 +175,7 @@ class Reference:
     partial: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Parsed:
     text: str
     tree: object = None

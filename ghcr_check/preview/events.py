@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+
+from ..records import record
+
 
 class UsageError(ValueError):
     """A bad --preview EVENT or --context KEY=VALUE: the message says what to write."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Event:
     name: str  # push, pull_request, schedule, workflow_dispatch
     ref: str = ""  # filled in for schedule and pull_request from the context
@@ -71,7 +73,7 @@ def parse_event(text: str) -> Event:
     raise UsageError(f"'{raw}' is not an event the preview knows; events are {EVENT_FORMS}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SampleContext:
     """The run the preview imagines. The owner has capitals on purpose: GitHub keeps them."""
 

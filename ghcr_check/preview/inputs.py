@@ -3,14 +3,14 @@ and the `images` input. The ghcr layer needs these for each workflow that uses t
 evaluating `tags` and `flavor` (metadata.py) is the preview's, and loads only with it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..records import record
 
 
 class MetadataError(Exception):
     """docker/metadata-action would fail with this message."""
 
 
-@dataclass
+@record
 class Image:
     name: str
     enable: bool = True

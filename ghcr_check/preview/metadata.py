@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..expressions.evaluate import Unknown
+from ..records import field, record
 from .inputs import Image, MetadataError, csv_fields, list_input, parse_images  # noqa: F401 - part of this module's API
 
 SUPPORTED_TYPES = ("schedule", "semver", "edge", "ref", "raw", "sha")
@@ -45,7 +45,7 @@ DEFAULT_BRANCH_EVENTS = ("create", "discussion", "issues", "schedule")
 NotPreviewed = Unknown  # outside what the preview evaluates; the message says what and why
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MetaContext:
     """What the action reads from the run: event, ref, commit, repository, clock."""
 
@@ -59,7 +59,7 @@ class MetaContext:
     short_sha_length: int = DEFAULT_SHORT_SHA_LENGTH
 
 
-@dataclass
+@record
 class TagRule:
     type: str
     attrs: dict[str, str]
@@ -70,7 +70,7 @@ class TagRule:
         return float(self.attrs["priority"])
 
 
-@dataclass
+@record
 class Flavor:
     latest: str = "auto"
     prefix: str = ""
@@ -79,14 +79,14 @@ class Flavor:
     suffix_latest: bool = False
 
 
-@dataclass
+@record
 class Version:
     main: str | None = None
     partial: list[str] = field(default_factory=list)
     latest: bool | None = None
 
 
-@dataclass
+@record
 class MetaResult:
     version: Version
     tags: list[str]  # the `tags` output, in the action's order
@@ -189,7 +189,7 @@ _SEMVER_MAX_LENGTH = 256
 _MAX_SAFE_INTEGER = 2**53 - 1
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SemVer:
     raw: str
     major: int

@@ -1,13 +1,12 @@
 """What a preview says for one event: does the workflow run, does it push, which references."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from ..records import field, record
 from ..rules import Finding
 from .events import Event
 
 
-@dataclass
+@record
 class Preview:
     event: Event
     runs: bool | None = None  # None: not previewed

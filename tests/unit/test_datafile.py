@@ -3,6 +3,8 @@ reader (ruamel.yaml, safe) reads in it. libyaml speaks YAML 1.1, where `on`, `no
 `0755` or `1_000` mean something else: any such scalar in a data file fails here."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,26 @@ def test_nothing_is_kept_with_the_cache_off(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     assert datafile.load_data("a: 1\n") == {"a": 1}
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_class_put_in_for_pyyamls_unused_pattern_matches_the_same_characters():
+    import re
+
+    theirs, ours = re.compile(datafile.PYYAML_NON_PRINTABLE), re.compile(datafile.SAME_CLASS)
+    differ = [hex(c) for c in range(0x110000) if bool(theirs.match(chr(c))) != bool(ours.match(chr(c)))]
+    assert differ == []
+
+
+def test_pyyaml_gets_the_quick_class_when_the_package_imports_it_first():
+    """If PyYAML's pattern or `re`'s cache change, this fails: look again at datafile.pyyaml.
+    PyYAML's pure-Python reader, the one that uses the class, still stops at the same character."""
+    probe = ("from ghcr_check import datafile\n"
+             "yaml = datafile.pyyaml()\n"
+             "print(yaml.reader.Reader.NON_PRINTABLE.pattern == datafile.SAME_CLASS)\n"
+             "try:\n"
+             "    yaml.load('on: push\\nname: a\\x07b\\n', Loader=yaml.SafeLoader)\n"
+             "except yaml.reader.ReaderError as error:\n"
+             "    print(error.position, error.character)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                            check=True)
+    assert result.stdout.split() == ["True", "16", "7"]  # position, code point

@@ -43,6 +43,16 @@ def test_the_command_starts_without_what_it_does_not_need_yet():
     assert [m for m in loaded if m.startswith(late)] == []
 
 
+def test_checking_a_workflow_loads_neither_dataclasses_nor_inspect():
+    """The engine's value classes are records (ghcr_check/records.py): dataclasses compiled each
+    class's methods at start-up and imported inspect, a sixth of a one-file run."""
+    valid = "on: push\\njobs:\\n  a:\\n    runs-on: ubuntu-latest\\n    steps:\\n      - run: echo hi\\n"
+    code = ("from ghcr_check import engine\n"
+            f"found = engine.check_batch({{'w': '{valid}'}}, cache=engine.ResultCache(None))\n"
+            "assert not [f for f in found['w'] if f.rule.startswith('S')], found  # jsonschema explains: it loads both")
+    assert [m for m in _loaded_after(code) if m.split(".")[0] in ("dataclasses", "inspect")] == []
+
+
 def test_the_tools_start_before_the_layers_load_and_no_thread_waits_for_them():
     """Both tools start from the caller's thread before any in-process layer loads: a tool thread
     waiting for the GIL between its writes once started the tools half a second late."""
