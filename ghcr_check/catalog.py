@@ -4,7 +4,6 @@ It is read from data/catalog.yml; nothing else in the project names a version.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import lru_cache
 
@@ -226,7 +225,7 @@ def load_releases() -> dict[str, tuple[Release, ...]]:
 def catalog_digest() -> str:
     """The catalog's fingerprint with its release lists, part of every cache key; found without parsing."""
     catalog_text, releases = _sources()
-    return hashlib.sha256((catalog_text + "".join(name + text for name, text in releases)).encode()).hexdigest()[:16]
+    return datafile.new_hash((catalog_text + "".join(name + text for name, text in releases)).encode()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)

@@ -7,12 +7,12 @@ engine knows; the rest stays unknown, and unknown is not wrong.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
 
 from . import yamldoc
+from .datafile import new_hash
 from .records import record
 
 ACTION_FILES = ("action.yml", "action.yaml")
@@ -79,7 +79,7 @@ class RunContext:
         folders = {} if folders is None else folders
         if root not in folders:
             folders[root] = _stats_digest(_workflow_files(root))
-        digest = hashlib.sha256(f"{self.path.resolve()}\0{folders[root]}".encode())
+        digest = new_hash(f"{self.path.resolve()}\0{folders[root]}".encode())
         locals_ = {root / local / name for local in re.findall(r"uses:\s*['\"]?(\./[^\s'\"@#]+)", text)
                    for name in ACTION_FILES}
         digest.update(_stats_digest(sorted(locals_)).encode())
@@ -129,7 +129,7 @@ def _workflows(root: Path) -> list[tuple[Path, dict]]:
 
 def _stats_digest(files) -> str:
     """Changes when any of files (in order) appears, disappears, or is written."""
-    digest = hashlib.sha256()
+    digest = new_hash()
     for file in files:
         try:
             stat = file.stat()

@@ -5,7 +5,6 @@ knows about either.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -55,7 +54,7 @@ def engine_digest() -> str:
     files = _engine_files()
     versions = installed_versions(TOOL_DISTRIBUTIONS)
     tools = [f"{tool}={versions.get(tool, 'missing')}" for tool in TOOL_DISTRIBUTIONS]  # a tool upgrade changes findings
-    signature = hashlib.sha256(repr(([f[:3] for f in files], tools)).encode()).hexdigest()[:32]
+    signature = datafile.new_hash(repr(([f[:3] for f in files], tools)).encode()).hexdigest()[:32]
     root = datafile.cache_root()
     memo = root / "engine" / signature if root is not None else None
     try:
@@ -64,7 +63,7 @@ def engine_digest() -> str:
         known = ""
     if re.fullmatch(r"[0-9a-f]{16}", known):
         return known
-    digest = hashlib.sha256()
+    digest = datafile.new_hash()
     for name, _, _, path in files:
         digest.update(name.encode())
         with open(path, "rb") as handle:
@@ -125,7 +124,7 @@ class ResultCache:
         digest = catalog if isinstance(catalog, str) else catalog.digest
         around = [context.repository or "", context.neighbours_digest(text, folders)] if context else []
         material = "\0".join([engine_digest(), digest, ",".join(layers), profile, *around, text])
-        return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+        return datafile.new_hash(material.encode("utf-8", "surrogatepass")).hexdigest()
 
     def get(self, key: str) -> list[Finding] | None:
         if self.directory is None:
@@ -191,14 +190,20 @@ def _start_batch_layers(jobs: dict[str, dict[str, str]], profile: str) -> dict[s
 
 
 def _finish_batch_layers(started: dict[str, tuple]) -> dict[str, dict]:
-    """layer -> name -> the tool's findings, for every layer _start_batch_layers started."""
+    """layer -> name -> the tool's findings, for every layer _start_batch_layers started.
+    A tool that has already ended is read first, while the others still run."""
     out = {}
-    for layer, (texts, findings) in started.items():
+    for layer, (texts, findings) in sorted(started.items(), key=lambda item: not _ended(item[1][1])):
         try:
             out[layer] = findings()
         except Exception as error:  # noqa: BLE001
             out[layer] = _failed(layer, texts, error)
     return out
+
+
+def _ended(findings) -> bool:
+    ended = getattr(findings, "ended", None)
+    return bool(ended and ended())
 
 
 def _failed(layer: str, texts: dict[str, str], error: Exception) -> dict[str, list[Finding]]:
@@ -271,6 +276,7 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
         catalog = load_catalog() if computed else None
         for name in computed:
             results[name] = check_document(texts[name], layers, catalog, contexts[name])
+        from . import suppressions  # while the tools still run: the results need it after them
     finally:  # never leave a tool running or its files behind
         external = _finish_batch_layers(tools)
     # A stand-in the tools found anything in speaks for no one: those texts are checked themselves.
@@ -292,8 +298,6 @@ def check_batch(texts: dict[str, str], layers: tuple = ALL_LAYERS, cache: Result
     for name, key in computed.items():
         results[name] = sorted(results[name], key=Finding.sort_key)
         cache.put(key, results[name])
-    from . import suppressions  # after the tools started, like everything the results alone need
-
     for name in results:
         results[name], silenced = suppressions.apply(texts[name], results[name])
         if stats:

@@ -121,4 +121,6 @@ def start(texts: dict[str, str], profile: str = "default") -> Callable[[], dict[
                 pairs.append((name, _failure(f"unreadable report: {error}"[:200])))
         return pairs
 
-    return external.start(LAYER, texts, profile, _failure, parse)
+    findings = external.start(LAYER, texts, profile, _failure, parse)
+    kind_rules()  # read while actionlint runs, not after
+    return findings

@@ -256,6 +256,10 @@ class Started:
             _close_workspace(self.key)
             raise
 
+    def ended(self) -> bool:
+        """Every process of the tool has exited (or none could start): outputs() will not wait."""
+        return self.key is None or all(run.process is None or run.process.poll() is not None for run in self.runs)
+
     def outputs(self) -> tuple[list[ToolOutput], dict[str, str]]:
         """The tool's outputs over the batch, and the batch's relative path -> name."""
         if self.key is None:
@@ -307,6 +311,7 @@ def start(layer: str, texts: dict[str, str], profile: str, failure: Callable[[st
         outputs, names = started.outputs()
         return findings_by_name(outputs, names, texts, failure, parse)
 
+    findings.ended = lambda: started is None or started.ended()
     return findings
 
 

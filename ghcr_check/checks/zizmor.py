@@ -176,4 +176,6 @@ def start(texts: dict[str, str], profile: str = "default") -> Callable[[], dict[
                 pairs.append((name, _failure(f"unreadable finding {item.get('ident')!r}: {error}"[:200])))
         return pairs
 
-    return external.start(LAYER, texts, profile, _failure, parse)
+    findings = external.start(LAYER, texts, profile, _failure, parse)
+    rule_for_audit(), hardened_only(), tag_accepting_profiles()  # read while zizmor runs, not after
+    return findings

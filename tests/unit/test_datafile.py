@@ -99,3 +99,13 @@ def test_pyyaml_gets_the_quick_class_when_the_package_imports_it_first():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120,
                             check=True)
     assert result.stdout.split() == ["True", "16", "7"]  # position, code point
+
+
+def test_new_hash_is_hashlibs_blake2b_of_32_bytes():
+    import hashlib
+
+    assert datafile.new_hash(b"ghcr").hexdigest() == hashlib.blake2b(b"ghcr", digest_size=32).hexdigest()
+    grown = datafile.new_hash()
+    grown.update(b"gh")
+    grown.update(b"cr")
+    assert grown.hexdigest() == datafile.new_hash(b"ghcr").hexdigest()

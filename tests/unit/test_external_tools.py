@@ -291,6 +291,17 @@ def test_the_tools_run_side_by_side(monkeypatch, launches, tmp_path):
     assert start_b < end_a and start_a < end_b
 
 
+def test_a_tool_that_has_ended_is_read_while_the_other_still_runs(monkeypatch, launches, tmp_path):
+    """Its report is parsed during the wait for the slower tool, not after it (bench/startup.py)."""
+    _use_binaries(monkeypatch, {"zizmor": _fake_tool(tmp_path, "zizmor", "sleep 1; echo '[]'\n"),
+                                "actionlint": _fake_tool(tmp_path, "actionlint", "echo '[]'\n")})
+    real = engine.check_document
+    monkeypatch.setattr(engine, "check_document", lambda *args: time.sleep(0.5) or real(*args))  # actionlint ends
+    check(_varied(1))
+    ends = {name: end for name, _, end in launches}
+    assert ends["actionlint"] < ends["zizmor"]
+
+
 def test_a_missing_tool_is_a_finding_not_a_traceback(monkeypatch):
     _use_binary(monkeypatch, "zizmor", None)
     results = check(_varied(3))
