@@ -26,7 +26,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import config, engine, reporters, rules
+from . import config, early, engine, reporters, rules
 from .context import WORKFLOW_SUFFIXES, origin_repository
 from .records import replace
 from .rules import Finding
@@ -347,6 +347,8 @@ def main() -> None:
         code = 130
     except BrokenPipeError:
         code = 1
+    finally:
+        early.cancel()  # a head start no batch took over (a usage error, a cached file, a bug)
     try:
         sys.stdout.flush()
         sys.stderr.flush()

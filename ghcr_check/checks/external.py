@@ -200,14 +200,17 @@ def _isolate(tool: Tool, binary: str, profile: str, workspace: Workspace, failed
     return results
 
 
-_workspaces: dict[tuple, list] = {}  # a batch's texts -> [its Workspace, the tools still reading it]
+# a batch's texts, in order -> [its Workspace, the tools still reading it]; the files' names
+# in a workspace are their places in the batch, so texts alike are one workspace whatever
+# the batch calls them
+_workspaces: dict[tuple, list] = {}
 _workspaces_lock = threading.Lock()
 
 
 def _open_workspace(texts: dict[str, str]) -> tuple[Workspace, tuple]:
     """The batch written once for all the tools that read it (writing a file costs more than
     reading it), and the key that closes it."""
-    key = tuple(texts.items())
+    key = tuple(texts.values())
     with _workspaces_lock:
         entry = _workspaces.get(key)
         if entry is None:
@@ -239,6 +242,7 @@ class Started:
 
     def __init__(self, layer: str, texts: dict[str, str], profile: str):
         self.tool, self.profile = TOOLS[layer], profile
+        self.texts = tuple(texts.values())
         self.names = _names(texts)
         self.binary = find_binary(self.tool)
         self.key: tuple | None = None
@@ -255,6 +259,17 @@ class Started:
         except BaseException:
             _close_workspace(self.key)
             raise
+
+    def cancel(self) -> None:
+        """Stop the tool's processes unread and remove the batch's files, if no other tool reads them."""
+        if self.key is None:
+            return
+        for run in self.runs:
+            if run.process is not None and run.process.poll() is None:
+                run.process.kill()
+                run.process.wait()
+        _close_workspace(self.key)
+        self.key = None
 
     def ended(self) -> bool:
         """Every process of the tool has exited (or none could start): outputs() will not wait."""
@@ -299,11 +314,41 @@ def _blamed(tool: Tool, output: ToolOutput) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
+_ahead: dict[str, Started] = {}  # layer -> its tool, started before the batch was known (begin)
+
+
+def begin(layer: str, texts: dict[str, str], profile: str) -> None:
+    """Start the layer's tool now, over the texts a batch is expected to hold (ghcr_check/early.py).
+    start() takes this run over if its batch turns out to hold the same texts, in the same
+    order, under the same profile; otherwise the run is stopped unread (cancel_ahead)."""
+    cancel_ahead(layer)
+    _ahead[layer] = Started(layer, texts, profile)
+
+
+def cancel_ahead(layer: str | None = None) -> None:
+    """Stop the runs begun ahead that no batch took over (of one layer, or all)."""
+    for name in [layer] if layer else list(_ahead):
+        started = _ahead.pop(name, None)
+        if started is not None:
+            started.cancel()
+
+
+def _taken_over(layer: str, texts: dict[str, str], profile: str) -> Started | None:
+    ahead = _ahead.pop(layer, None)
+    if ahead is None:
+        return None
+    if ahead.key is not None and ahead.profile == profile and list(ahead.texts) == list(texts.values()):
+        ahead.names = _names(texts)  # the same files, named as this batch names them
+        return ahead
+    ahead.cancel()
+    return None
+
+
 def start(layer: str, texts: dict[str, str], profile: str, failure: Callable[[str], object],
           parse: Callable[[str, dict], list]) -> Callable[[], dict[str, list]]:
-    """Start the layer's tool over texts; the function returned waits for it and gives the
-    findings per name (see findings_by_name for failure and parse)."""
-    started = Started(layer, texts, profile) if texts else None
+    """Start the layer's tool over texts (or take over the run begun ahead for them); the function
+    returned waits for it and gives the findings per name (see findings_by_name for failure and parse)."""
+    started = (_taken_over(layer, texts, profile) or Started(layer, texts, profile)) if texts else None
 
     def findings() -> dict[str, list]:
         if started is None:

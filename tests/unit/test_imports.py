@@ -54,6 +54,16 @@ def test_checking_a_workflow_loads_neither_dataclasses_nor_inspect_nor_openssl()
     assert [m for m in _loaded_after(code) if m.split(".")[0] in ("dataclasses", "inspect", "hashlib", "_hashlib")] == []
 
 
+def test_zizmors_head_start_loads_neither_the_arguments_nor_the_settings_nor_the_engine():
+    """__main__ starts zizmor (ghcr_check/early.py) before any of these load: the gain bench/startup.py measures."""
+    workflow = next(ROOT.glob("snippets/**/*.yml"))
+    loaded = _loaded_after(f"from ghcr_check import early\nearly.start([{str(workflow)!r}])\n"
+                           "from ghcr_check.checks import external\nassert external._ahead\nearly.cancel()")
+    late = ("argparse", "ghcr_check.cli", "ghcr_check.config", "ghcr_check.engine", "ghcr_check.workflow", "yaml",
+            "jsonschema_rs")
+    assert [m for m in loaded if m.startswith(late)] == []
+
+
 def test_the_tools_start_before_the_layers_load_and_no_thread_waits_for_them():
     """Both tools start from the caller's thread before any in-process layer loads: a tool thread
     waiting for the GIL between its writes once started the tools half a second late."""
