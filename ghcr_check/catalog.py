@@ -95,6 +95,7 @@ class Catalog:
         self.actions = {a.action.lower(): a for a in actions}
         self.digest = digest  # part of every cache key: findings depend on it
         self.releases: dict[str, tuple[Release, ...]] = releases or {}  # owner/repo (lowercase) -> tags
+        self._classified: dict[tuple[int, str], tuple[CatalogAction, RefInfo]] = {}
 
     def releases_of(self, entry: CatalogAction) -> tuple[Release, ...]:
         return self.releases.get("/".join(entry.action.lower().split("/")[:2]), ())
@@ -124,6 +125,13 @@ class Catalog:
         return max(a.as_of for a in self)
 
     def classify(self, entry: CatalogAction, ref: str) -> RefInfo:
+        """What ref is for entry; worked out once per entry and ref (a batch asks again and again)."""
+        known = self._classified.get((id(entry), ref))
+        if known is None or known[0] is not entry:
+            known = self._classified[(id(entry), ref)] = (entry, self._classify(entry, ref))
+        return known[1]
+
+    def _classify(self, entry: CatalogAction, ref: str) -> RefInfo:
         if SHA_RE.match(ref):
             if ref == entry.sha:
                 return RefInfo("sha", True, entry.current_major_number, entry.newest_tag)

@@ -73,13 +73,17 @@ class RunContext:
 
         folders: a memo the caller keeps for one batch, so a checkout's workflows are listed once,
         not once per file (200 files in one folder would be 40,000 stat calls)."""
-        root = self.root
+        try:
+            resolved = self.path.resolve() if self.path is not None else None
+        except OSError:
+            resolved = None
+        root = _root_of(resolved) if resolved is not None else None
         if root is None:
             return ""
         folders = {} if folders is None else folders
         if root not in folders:
             folders[root] = _stats_digest(_workflow_files(root))
-        digest = new_hash(f"{self.path.resolve()}\0{folders[root]}".encode())
+        digest = new_hash(f"{resolved}\0{folders[root]}".encode())
         locals_ = {root / local / name for local in re.findall(r"uses:\s*['\"]?(\./[^\s'\"@#]+)", text)
                    for name in ACTION_FILES}
         digest.update(_stats_digest(sorted(locals_)).encode())
@@ -89,9 +93,12 @@ class RunContext:
 def repository_root(path: Path) -> Path | None:
     """The checkout a workflow file belongs to: the folder holding its `.github/workflows/`."""
     try:
-        resolved = path.resolve()
+        return _root_of(path.resolve())
     except OSError:
         return None
+
+
+def _root_of(resolved: Path) -> Path | None:
     if resolved.parent.name == "workflows" and resolved.parent.parent.name == ".github":
         return resolved.parent.parent.parent
     return None

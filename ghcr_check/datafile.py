@@ -111,10 +111,15 @@ def load_data(text: str):
 def write_atomically(path: Path, text: str) -> None:
     """Write a cache file whole or not at all (never half-written, for a reader running beside);
     a cache that cannot be written is only slower."""
+    temporary = f"{path}.{os.getpid()}.tmp"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(text, "utf-8")
-        temporary.replace(path)
+        try:  # the folder is there but for the first file in it: ask the disk once, not twice
+            handle = open(temporary, "w", encoding="utf-8")
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(temporary), exist_ok=True)
+            handle = open(temporary, "w", encoding="utf-8")
+        with handle:
+            handle.write(text)
+        os.replace(temporary, path)
     except OSError:
         pass

@@ -103,31 +103,30 @@ def _init(qualname: str, order: list[Field]):
     names = tuple(f.name for f in order)
     count = len(names)
     known = frozenset(names)
+    defaults = {f.name: f.default for f in order if f.default is not _MISSING}
+    factories = tuple((f.name, f.default_factory) for f in order if f.default_factory is not _MISSING)
 
     def bind(args: tuple, kwargs: dict) -> dict:
         if len(args) > count:
             raise TypeError(f"{qualname}() takes {count} positional arguments but {len(args)} were given")
-        values = dict(zip(names, args))
-        for key, value in kwargs.items():
-            if key in values:
-                raise TypeError(f"{qualname}() got multiple values for argument {key!r}")
-            if key not in known:
-                raise TypeError(f"{qualname}() got an unexpected keyword argument {key!r}")
-            values[key] = value
-        missing = []
-        for made in order[len(args):]:
-            if made.name in values:
-                continue
-            if made.default is not _MISSING:
-                values[made.name] = made.default
-            elif made.default_factory is not _MISSING:
-                values[made.name] = made.default_factory()
-            else:
-                missing.append(repr(made.name))
-        if missing:
+        values = defaults.copy()
+        values.update(zip(names, args))
+        if kwargs:
+            if not known.issuperset(kwargs):
+                unknown = next(key for key in kwargs if key not in known)
+                raise TypeError(f"{qualname}() got an unexpected keyword argument {unknown!r}")
+            if args and not kwargs.keys().isdisjoint(names[:len(args)]):
+                twice = next(name for name in names[:len(args)] if name in kwargs)
+                raise TypeError(f"{qualname}() got multiple values for argument {twice!r}")
+            values.update(kwargs)
+        for name, factory in factories:
+            if name not in values:
+                values[name] = factory()
+        if len(values) < count:
+            missing = [repr(name) for name in names if name not in values]
             raise TypeError(f"{qualname}() missing {len(missing)} required argument{'s' * (len(missing) > 1)}: "
                             f"{', '.join(missing)}")
-        return {name: values[name] for name in names}  # in field order, as vars() shows them
+        return values
 
     def __init__(self, *args, **kwargs) -> None:
         # every field given by position is the common case: no binding to do

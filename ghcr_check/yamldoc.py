@@ -375,6 +375,9 @@ def _document_starts(text: str) -> int:
     return 1
 
 
+_PLAIN = frozenset((str, int, float, bool))
+
+
 def plain(node):
     """The document as JSON-like Python data (for the schema), aliases shared, not copied."""
     import datetime
@@ -382,7 +385,9 @@ def plain(node):
     memo: dict[int, object] = {}
 
     def convert(value):
-        if isinstance(value, bool) or value is None:
+        if type(value) in _PLAIN or value is None:  # most nodes: nothing to convert
+            return value
+        if isinstance(value, bool):
             return value
         if isinstance(value, (int, float)):
             return float(value) if isinstance(value, float) else int(value)

@@ -54,6 +54,15 @@ def test_a_major_without_a_moving_tag_does_not_exist():
     assert info.exists is False and entry.newest_tag in info.why
 
 
+def test_a_ref_is_classified_once_per_entry_and_an_entry_changed_is_classified_again():
+    from ghcr_check.records import replace
+
+    first = CATALOG.classify(LOGIN, "v99")
+    assert CATALOG.classify(LOGIN, "v99") is first  # a batch asks for it again and again
+    newer = replace(LOGIN, current_major="v99", newest_tag="v99.0.0")  # an entry the catalog never held
+    assert (first.exists, CATALOG.classify(newer, "v99").exists) == (False, True)
+
+
 @pytest.mark.parametrize("value,kind,action,ref", [
     ("actions/checkout@v7", "action", "actions/checkout", "v7"),
     ("github/codeql-action/init@v4", "action", "github/codeql-action/init", "v4"),
