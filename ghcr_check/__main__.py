@@ -11,9 +11,12 @@ def main() -> None:
     from . import early
 
     early.start(sys.argv[1:])  # zizmor's head start, before the checker loads (see early.py)
-    from .cli import main as run
-
-    run()
+    try:
+        from .cli import main as run
+    except BaseException:  # Ctrl-C while loading: leave no zizmor or folder behind
+        early.cancel()
+        raise
+    run()  # cli.main stops a head start no batch took over, then leaves with os._exit
 
 
 if __name__ == "__main__":

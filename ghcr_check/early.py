@@ -1,14 +1,14 @@
 """zizmor's head start: the command starts it before the checker loads.
 
 On one file, ghcr-check takes as long as zizmor's run plus whatever comes before that run
-starts. The arguments, the settings and the engine take about 30 ms to load, and most
-invocations need none of them to know what zizmor will be asked: plain workflow files,
-perhaps a --profile. For those, __main__ reads the files and starts zizmor first, through
-the same code the engine uses (checks/external.py). The engine takes that run over only if
-its batch holds the same texts in the same order under the same profile; for anything
-else (a configuration that sets the profile, a file in the cache, a file that does not
-decode) the run is stopped unread and the engine starts its own. So this can make a run
-faster, never different. bench/startup.py measures the gain.
+starts: the arguments, the settings, the engine and the cache keys. Most invocations need
+none of them to know what zizmor will be asked: plain workflow files, perhaps a --profile.
+For those, __main__ reads the files and starts zizmor first, through the same code the
+engine uses (checks/external.py). The engine takes that run over only if its batch holds
+the same texts in the same order under the same profile. For anything else (a
+configuration that sets the profile, a file in the cache, a file that does not decode)
+the run is stopped unread and the engine starts its own. So this can make a run faster,
+never different. bench/startup.py measures the gain.
 """
 from __future__ import annotations
 
