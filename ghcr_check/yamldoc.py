@@ -375,7 +375,7 @@ def _document_starts(text: str) -> int:
     return 1
 
 
-_PLAIN = frozenset((str, int, float, bool))
+_PLAIN = frozenset((str, int, float, bool, type(None)))
 
 
 def plain(node):
@@ -385,9 +385,7 @@ def plain(node):
     memo: dict[int, object] = {}
 
     def convert(value):
-        if type(value) in _PLAIN or value is None:  # most nodes: nothing to convert
-            return value
-        if isinstance(value, bool):
+        if type(value) in _PLAIN:  # most nodes: nothing to convert
             return value
         if isinstance(value, (int, float)):
             return float(value) if isinstance(value, float) else int(value)

@@ -242,7 +242,6 @@ class Started:
 
     def __init__(self, layer: str, texts: dict[str, str], profile: str):
         self.tool, self.profile = TOOLS[layer], profile
-        self.texts = tuple(texts.values())
         self.names = _names(texts)
         self.binary = find_binary(self.tool)
         self.key: tuple | None = None
@@ -337,7 +336,7 @@ def _taken_over(layer: str, texts: dict[str, str], profile: str) -> Started | No
     ahead = _ahead.pop(layer, None)
     if ahead is None:
         return None
-    if ahead.key is not None and ahead.profile == profile and list(ahead.texts) == list(texts.values()):
+    if ahead.profile == profile and ahead.key == tuple(texts.values()):  # its workspace's key: its texts, in order
         ahead.names = _names(texts)  # the same files, named as this batch names them
         return ahead
     ahead.cancel()

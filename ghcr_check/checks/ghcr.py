@@ -9,8 +9,6 @@ from __future__ import annotations
 import difflib
 import re
 
-import yaml
-
 from .. import datafile, imageref
 from ..catalog import _version_tuple
 from ..expressions import find_expressions
@@ -344,7 +342,7 @@ def _auth_entries(step: Step) -> list[dict] | None:
         return None
     try:
         entries = datafile.load_text(str(raw)) if isinstance(raw, str) else raw
-    except yaml.YAMLError:  # a value we cannot read is unknown, not wrong
+    except datafile.pyyaml().YAMLError:  # a value we cannot read is unknown, not wrong
         return []
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
